@@ -1,0 +1,71 @@
+"""The one intermediate form every input becomes: text blocks and tables of cells, in reading order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# A grid position covered by another cell's rowspan/colspan. It is not a blank cell: a blank cell is "".
+SPANNED = None
+
+
+@dataclass
+class Paragraph:
+    text: str
+
+
+@dataclass
+class Table:
+    """A table as a grid: rows of cells; spans are expanded, the covered positions hold SPANNED (None)."""
+
+    rows: list[list[str | None]]
+
+
+Block = Paragraph | Table
+
+
+@dataclass
+class Finding:
+    """Something a reader noticed about its input (no text layer, a conversion problem...)."""
+
+    rule: str
+    severity: str  # "error", "warning" or "info"
+    where: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "where": self.where, "message": self.message}
+
+
+@dataclass
+class Document:
+    """What a reader returns: the body blocks, page metadata (title, published, index_no, publisher) and findings."""
+
+    blocks: list[Block] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    # Attachment links found in a page ("附件：…"), for the crawler; absolute or as found.
+    attachments: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[list[str]]:
+        """Every block as rows of cells (a paragraph is a row of one cell), spans dropped, in reading order."""
+        out: list[list[str]] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                out.append([block.text])
+            else:
+                out.extend([cell for cell in row if cell is not SPANNED] for row in block.rows)
+        return out
+
+    def text(self) -> str:
+        """The body as plain text: paragraphs as lines, table rows as tab-separated lines."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                lines.append(block.text)
+            else:
+                lines.extend("\t".join(c for c in row if c is not SPANNED) for row in block.rows)
+        return "\n".join(lines)
+
+
+class UnreadableInput(Exception):
+    """The input is not a report file that can be read (corrupt, empty, wrong type, converter missing)."""
