@@ -177,6 +177,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("litigation_after_review_total", "error", "行政诉讼(复议后起诉) 总计 = the sum of its four results"),
     Rule("cell_count", "warning", "a row carried more or fewer numbers than the template has columns"),
     Rule("missing_table", "error", "a standard table was not found (for example it is an image)"),
+    Rule("lost_row", "warning", "an outcome row was not printed; recovered from (七)总计"),
     Rule("blank_cell", "info", "a cell was left blank in the source; it is null, not 0"),
     Rule("unreadable_cell", "warning", "a cell holds something that is not a number"),
     Rule("unit_converted", "info", "an amount printed in 元 was converted to the format's 万元"),

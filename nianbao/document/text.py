@@ -1,0 +1,46 @@
+"""Plain-text reports (as other tools extract them): tab-separated table rows, or one cell per line."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from nianbao.document.boilerplate import is_boilerplate_line, read_meta
+from nianbao.document.model import Document, Paragraph, Table
+
+# Markdown marks that extraction tools put around headings and bold runs; they are not the report's text.
+_MARKUP = re.compile(r"^\s*#{1,6}\s*|\*\*")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 by BOM, else GB18030 (a superset of GB2312 and GBK)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def read_text(data: bytes) -> Document:
+    doc = Document()
+    table_rows: list[list[str]] = []
+    for raw in decode(data).splitlines():
+        line = _MARKUP.sub("", raw.rstrip("\r\n"))
+        if "\t" in line:
+            table_rows.append([cell.strip() for cell in line.split("\t")])
+            continue
+        if table_rows:
+            doc.blocks.append(Table(table_rows))
+            table_rows = []
+        text = line.strip()
+        if not text:
+            continue
+        if is_boilerplate_line(text):
+            for key, value in read_meta(text).items():
+                doc.meta.setdefault(key, value)
+            continue
+        doc.blocks.append(Paragraph(text))
+    if table_rows:
+        doc.blocks.append(Table(table_rows))
+    return doc

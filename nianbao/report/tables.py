@@ -1,0 +1,151 @@
+"""The table reader: finds each template row by its label in the document's row stream and reads its values.
+
+Works the same on tab-separated text, one-cell-per-line text, HTML/DOCX grids and PDF tables rebuilt from rulings:
+a row's values are the cells after its label in the same row or, when that row has none, the values that follow it
+up to the next label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nianbao.document.model import Finding
+from nianbao.report.align import fit
+from nianbao.report.labels import heading_section, matches_row, normalize
+from nianbao.report.numbers import Cell, read_cell
+from nianbao.template import Row
+
+Value = float | int | None
+
+
+@dataclass
+class RowRead:
+    row: Row
+    cells: tuple[Value, ...]
+    findings: list[Finding] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Value]:
+        return dict(zip(self.row.columns, self.cells, strict=True))
+
+
+def read_rows(rows: list[list[str]], start: int, end: int, specs: tuple[Row, ...], where: str) -> dict[str, RowRead]:
+    """Every template row of `specs` found between rows[start:end], keyed by row key."""
+    found: dict[str, RowRead] = {}
+    r = start
+    while r < end:
+        hit = _label_in_row(rows[r], specs, found)
+        if hit is None:
+            r += 1
+            continue
+        col, spec = hit
+        values, next_row = _values_after(rows, r, col, end, specs)
+        if values:
+            found[spec.key] = fit_row(values, spec, f"{where}.{spec.key}")
+        r = next_row
+    return found
+
+
+def _label_in_row(cells: list[str], specs: tuple[Row, ...], found: dict) -> tuple[int, Row] | None:
+    """The last cell of the row that labels a row not yet read (a group label may stand before it)."""
+    for col in range(len(cells) - 1, -1, -1):
+        for spec in specs:
+            if spec.key not in found and matches_row(cells[col], spec):
+                return col, spec
+    return None
+
+
+def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...]) -> tuple[list[str], int]:
+    """The value cells of the row labelled at rows[r][col], and the index of the next row to look at."""
+    same_row = rows[r][col + 1:]
+    if any(read_cell(c).is_value for c in same_row):
+        return same_row, r + 1
+    values: list[str] = []
+    i = r + 1
+    while i < end:
+        cells = rows[i]
+        if _starts_other_row(cells, specs) or _is_heading(cells):
+            break
+        parsed = [read_cell(c) for c in cells]
+        if values and any(p.kind == "text" for p in parsed):
+            break  # text after the numbers: the next row's label, unrecognised
+        values.extend(c for c, p in zip(cells, parsed, strict=True) if p.is_value)
+        i += 1
+    return values, i
+
+
+def _starts_other_row(cells: list[str], specs: tuple[Row, ...]) -> bool:
+    return any(matches_row(c, spec) for c in cells for spec in specs)
+
+
+def _is_heading(cells: list[str]) -> bool:
+    texts = [c for c in cells if c.strip()]
+    return len(texts) == 1 and heading_section(texts[0]) is not None
+
+
+def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
+    """Turn a row's value cells into its template columns, raising findings for blanks and lost or extra cells."""
+    width = len(spec.columns)
+    parsed = _trim_blanks([read_cell(t) for t in texts])
+    findings: list[Finding] = []
+    if len(parsed) == width:
+        cells = tuple(_value(p, spec, where, findings) for p in parsed)
+        blanks = [spec.columns[i] for i, p in enumerate(parsed) if p.kind == "blank"]
+        if blanks:
+            findings.append(Finding("blank_cell", "info", where, f"left blank in the source: {', '.join(blanks)}"))
+        for i, p in enumerate(parsed):
+            if p.kind == "text":
+                findings.append(Finding("unreadable_cell", "warning", f"{where}.{spec.columns[i]}",
+                                        f"not a number: {texts[i].strip()!r}"))
+        return RowRead(spec, cells, findings)
+    numbers = [_value(p, spec, where, findings) for p in parsed if p.is_value]
+    if len(numbers) == width:  # the blanks were layout debris (empty merged columns), not cells
+        return RowRead(spec, tuple(numbers), findings)
+    fitted = fit(numbers, spec)
+    findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
+    return RowRead(spec, fitted.cells, findings)
+
+
+def _trim_blanks(parsed: list[Cell]) -> list[Cell]:
+    start, end = 0, len(parsed)
+    while start < end and parsed[start].kind == "blank":
+        start += 1
+    while end > start and parsed[end - 1].kind == "blank":
+        end -= 1
+    return parsed[start:end]
+
+
+def _value(cell: Cell, spec: Row, where: str, findings: list[Finding]) -> Value:
+    if not cell.is_value:
+        return None
+    value = cell.value
+    if spec.decimal and cell.unit == "元":
+        value = round(value / 10000, 6)
+        findings.append(Finding("unit_converted", "info", where, f"{cell.value}元 read as {value}万元"))
+    return value
+
+
+def _cell_count_message(count: int, spec: Row, fitted) -> str:
+    parts = [f"{count} numbers for {len(spec.columns)} columns"]
+    if fitted.inferred:
+        parts.append("placed by the row's own sum")
+    nulls = [spec.columns[i] for i, v in enumerate(fitted.cells) if v is None]
+    if nulls:
+        parts.append("left null: " + ", ".join(nulls))
+    return "; ".join(parts)
+
+
+def collect_values(rows: list[list[str]], start: int, end: int) -> list[str]:
+    """All value cells between rows[start:end] (one-row tables such as table 四), stopping at prose after them."""
+    values: list[str] = []
+    single_row: list[str] | None = None
+    rows_with_values = 0
+    for cells in rows[start:end]:
+        parsed = [read_cell(c) for c in cells]
+        if values and any(p.kind == "text" and "。" in normalize(c) for c, p in zip(cells, parsed, strict=True)):
+            break
+        if any(p.is_value for p in parsed):
+            rows_with_values += 1
+            single_row = [c for c, p in zip(cells, parsed, strict=True) if p.kind != "text"]
+            values.extend(c for c, p in zip(cells, parsed, strict=True) if p.is_value)
+    # One printed row: keep its blank cells in place so that a blank stays null at its own column.
+    return single_row if rows_with_values == 1 and single_row is not None else values
