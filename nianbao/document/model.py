@@ -15,9 +15,22 @@ class Paragraph:
 
 @dataclass
 class Table:
-    """A table as a grid: rows of cells; spans are expanded, the covered positions hold SPANNED (None)."""
+    """A table as a grid: rows of cells; spans are expanded, the covered positions hold SPANNED (None).
+
+    exact: the cell positions are the source's own (HTML, DOCX, PDF rulings). Text split on tabs is not exact:
+    empty fields there are often debris of merged cells rather than blank cells.
+    """
 
     rows: list[list[str | None]]
+    exact: bool = True
+
+
+class CellRow(list):
+    """One row of cells as the report parser sees it; `exact` as in Table (a paragraph is an exact row of one)."""
+
+    def __init__(self, cells, exact: bool = True):
+        super().__init__(cells)
+        self.exact = exact
 
 
 Block = Paragraph | Table
@@ -46,14 +59,14 @@ class Document:
     # Attachment links found in a page ("附件：…"), for the crawler; absolute or as found.
     attachments: list[str] = field(default_factory=list)
 
-    def rows(self) -> list[list[str]]:
+    def rows(self) -> list[CellRow]:
         """Every block as rows of cells (a paragraph is a row of one cell), spans dropped, in reading order."""
-        out: list[list[str]] = []
+        out: list[CellRow] = []
         for block in self.blocks:
             if isinstance(block, Paragraph):
-                out.append([block.text])
+                out.append(CellRow([block.text]))
             else:
-                out.extend([cell for cell in row if cell is not SPANNED] for row in block.rows)
+                out.extend(CellRow([c for c in row if c is not SPANNED], block.exact) for row in block.rows)
         return out
 
     def text(self) -> str:

@@ -31,7 +31,7 @@ def read_text(data: bytes) -> Document:
             table_rows.append([cell.strip() for cell in line.split("\t")])
             continue
         if table_rows:
-            doc.blocks.append(Table(table_rows))
+            doc.blocks.append(Table(table_rows, exact=False))
             table_rows = []
         text = line.strip()
         if not text:
@@ -42,5 +42,5 @@ def read_text(data: bytes) -> Document:
             continue
         doc.blocks.append(Paragraph(text))
     if table_rows:
-        doc.blocks.append(Table(table_rows))
+        doc.blocks.append(Table(table_rows, exact=False))
     return doc

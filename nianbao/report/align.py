@@ -30,6 +30,7 @@ class Fitted:
     cells: tuple[Value, ...]
     inferred: frozenset[int]
     ambiguous: frozenset[int]  # columns left null because the readings disagree
+    readings: tuple[tuple[Value, ...], ...] = ()  # the distinct placements that survived, for the column check
 
 
 def fit(numbers: list[float | int], row: Row) -> Fitted:
@@ -50,7 +51,8 @@ def fit(numbers: list[float | int], row: Row) -> Fitted:
             cells.append(None)
             ambiguous.add(col)
     inferred = frozenset(c for c in set().union(*(p.inferred for p in kept)) if cells[c] is not None)
-    return Fitted(tuple(cells), inferred, frozenset(ambiguous))
+    readings = tuple(dict.fromkeys(p.cells for p in kept))
+    return Fitted(tuple(cells), inferred, frozenset(ambiguous), readings)
 
 
 def _placements(numbers: list[float | int], width: int, row: Row):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nianbao.document import Document, Finding, UnreadableInput, read_document
 from nianbao.report import meta
+from nianbao.report.columns import resolve_by_columns
 from nianbao.report.labels import heading_section, normalize
 from nianbao.report.recover import recover_lost_row
 from nianbao.report.tables import collect_values, fit_row, read_rows
@@ -47,6 +48,7 @@ def parse_document(doc: Document, source: str = "") -> dict:
     if not title and not has_tables and not any(f.rule == "no_text_layer" for f in findings):
         raise NotAReport(f"not an annual report: {source or 'the input'} has no report title and no standard table")
 
+    resolve_by_columns(apps)
     for read in [*active.values(), *apps.values(), *([review] if review else [])]:
         findings.extend(read.findings)
     applications = {k: apps[k].as_dict() for k in (r.key for r in APPLICATION_ROWS) if k in apps}

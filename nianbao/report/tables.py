@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nianbao.document.model import Finding
+from nianbao.document.model import CellRow, Finding
 from nianbao.report.align import fit
 from nianbao.report.labels import heading_section, matches_row, normalize
 from nianbao.report.numbers import Cell, read_cell
@@ -23,6 +23,7 @@ class RowRead:
     row: Row
     cells: tuple[Value, ...]
     findings: list[Finding] = field(default_factory=list)
+    readings: tuple[tuple[Value, ...], ...] = ()  # placements still possible when cells were lost or added
 
     def as_dict(self) -> dict[str, Value]:
         return dict(zip(self.row.columns, self.cells, strict=True))
@@ -58,7 +59,7 @@ def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...]) -> t
     """The value cells of the row labelled at rows[r][col], and the index of the next row to look at."""
     same_row = rows[r][col + 1:]
     if any(read_cell(c).is_value for c in same_row):
-        return same_row, r + 1
+        return CellRow(same_row, getattr(rows[r], "exact", True)), r + 1
     values: list[str] = []
     i = r + 1
     while i < end:
@@ -70,7 +71,7 @@ def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...]) -> t
             break  # text after the numbers: the next row's label, unrecognised
         values.extend(c for c, p in zip(cells, parsed, strict=True) if p.is_value)
         i += 1
-    return values, i
+    return CellRow(values, exact=False), i
 
 
 def _starts_other_row(cells: list[str], specs: tuple[Row, ...]) -> bool:
@@ -83,35 +84,41 @@ def _is_heading(cells: list[str]) -> bool:
 
 
 def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
-    """Turn a row's value cells into its template columns, raising findings for blanks and lost or extra cells."""
+    """Turn a row's value cells into its template columns, raising findings for blanks and lost or extra cells.
+
+    In an exact grid every cell keeps its place, so a blank is a blank; in tab-split text the empty fields at either
+    end are debris of merged cells and are dropped first.
+    """
     width = len(spec.columns)
-    parsed = _trim_blanks([read_cell(t) for t in texts])
+    cells = [(t, read_cell(t)) for t in texts]
+    if not getattr(texts, "exact", True):
+        cells = _trim_blanks(cells)
     findings: list[Finding] = []
-    if len(parsed) == width:
-        cells = tuple(_value(p, spec, where, findings) for p in parsed)
-        blanks = [spec.columns[i] for i, p in enumerate(parsed) if p.kind == "blank"]
+    if len(cells) == width:
+        values = tuple(_value(p, spec, where, findings) for _, p in cells)
+        blanks = [spec.columns[i] for i, (_, p) in enumerate(cells) if p.kind == "blank"]
         if blanks:
             findings.append(Finding("blank_cell", "info", where, f"left blank in the source: {', '.join(blanks)}"))
-        for i, p in enumerate(parsed):
+        for i, (text, p) in enumerate(cells):
             if p.kind == "text":
                 findings.append(Finding("unreadable_cell", "warning", f"{where}.{spec.columns[i]}",
-                                        f"not a number: {texts[i].strip()!r}"))
-        return RowRead(spec, cells, findings)
-    numbers = [_value(p, spec, where, findings) for p in parsed if p.is_value]
+                                        f"not a number: {text.strip()!r}"))
+        return RowRead(spec, values, findings)
+    numbers = [_value(p, spec, where, findings) for _, p in cells if p.is_value]
     if len(numbers) == width:  # the blanks were layout debris (empty merged columns), not cells
         return RowRead(spec, tuple(numbers), findings)
     fitted = fit(numbers, spec)
     findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
-    return RowRead(spec, fitted.cells, findings)
+    return RowRead(spec, fitted.cells, findings, fitted.readings if len(fitted.readings) > 1 else ())
 
 
-def _trim_blanks(parsed: list[Cell]) -> list[Cell]:
-    start, end = 0, len(parsed)
-    while start < end and parsed[start].kind == "blank":
+def _trim_blanks(cells: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+    start, end = 0, len(cells)
+    while start < end and cells[start][1].kind == "blank":
         start += 1
-    while end > start and parsed[end - 1].kind == "blank":
+    while end > start and cells[end - 1][1].kind == "blank":
         end -= 1
-    return parsed[start:end]
+    return cells[start:end]
 
 
 def _value(cell: Cell, spec: Row, where: str, findings: list[Finding]) -> Value:
@@ -134,10 +141,10 @@ def _cell_count_message(count: int, spec: Row, fitted) -> str:
     return "; ".join(parts)
 
 
-def collect_values(rows: list[list[str]], start: int, end: int) -> list[str]:
+def collect_values(rows: list[CellRow], start: int, end: int) -> CellRow:
     """All value cells between rows[start:end] (one-row tables such as table 四), stopping at prose after them."""
     values: list[str] = []
-    single_row: list[str] | None = None
+    single_row: CellRow | None = None
     rows_with_values = 0
     for cells in rows[start:end]:
         parsed = [read_cell(c) for c in cells]
@@ -145,7 +152,8 @@ def collect_values(rows: list[list[str]], start: int, end: int) -> list[str]:
             break
         if any(p.is_value for p in parsed):
             rows_with_values += 1
-            single_row = [c for c, p in zip(cells, parsed, strict=True) if p.kind != "text"]
+            single_row = CellRow([c for c, p in zip(cells, parsed, strict=True) if p.kind != "text"],
+                                 getattr(cells, "exact", True))
             values.extend(c for c, p in zip(cells, parsed, strict=True) if p.is_value)
     # One printed row: keep its blank cells in place so that a blank stays null at its own column.
-    return single_row if rows_with_values == 1 and single_row is not None else values
+    return single_row if rows_with_values == 1 and single_row is not None else CellRow(values, exact=False)

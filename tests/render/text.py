@@ -1,0 +1,48 @@
+"""Plain-text reports as extraction tools write them: tab-separated rows, or one cell per line."""
+
+from __future__ import annotations
+
+from tests.render.report_data import active_cells, application_cells, review_cells
+
+_HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+             "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
+_APPLICANT_HEADER = [["", "申请人情况"], ["", "自然人", "法人或其他组织", "总计"],
+                     ["", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+_REVIEW_HEADER = [["行政复议", "行政诉讼"],
+                  ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
+                  ["", "", "", "", "", *(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2)]]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def table_rows(report: dict) -> dict[int, list[list[str]]]:
+    """The rows of the three tables, by section number, as printed cells."""
+    active = [["第二十条第（一）项"], ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]]
+    for key, label, values in active_cells(report):
+        if key == "licensing":
+            active += [["第二十条第（五）项"], ["信息内容", "本年处理决定数量"]]
+        elif key == "penalty":
+            active += [["第二十条第（六）项"], ["信息内容", "本年处理决定数量"]]
+        elif key == "fees":
+            active += [["第二十条第（八）项"], ["信息内容", "本年收费金额（单位：万元）"]]
+        active.append([label, *map(_cell, values)])
+    apps = [list(r) for r in _APPLICANT_HEADER]
+    apps += [[label, *map(_cell, values)] for _key, label, values in application_cells(report)]
+    review = [list(r) for r in _REVIEW_HEADER] + [list(map(_cell, review_cells(report)))]
+    return {2: active, 3: apps, 4: review}
+
+
+def render_text(report: dict, *, layout: str = "tabs") -> bytes:
+    """layout "tabs": one table row a line, cells tab-separated; "lines": every cell on its own line."""
+    lines = [report["title"], ""]
+    tables = table_rows(report)
+    for number, heading in enumerate(_HEADINGS, start=1):
+        lines.append(heading)
+        lines.extend(report["sections"].get(number, []))
+        for row in tables.get(number, []):
+            lines.extend(["\t".join(row)] if layout == "tabs" else [c for c in row if c] or [""])
+    return ("\n".join(lines) + "\n").encode("utf-8")
