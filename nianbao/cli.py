@@ -40,5 +40,7 @@ def parse(file: ReportFile):
         result = parse_file(file)
     except UnreadableInput as exc:
         fail(str(exc))
+    except Exception as exc:  # a reader bug must still end in one line, not a traceback in a user's script
+        fail(f"{file.name}: internal error while parsing ({type(exc).__name__}: {exc})", code=2)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")

@@ -1,0 +1,68 @@
+"""Bad input to `nianbao parse`: a one-line error and a non-zero exit, or a finding, and never a crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nianbao.cli import app
+from nianbao.document import MAX_INPUT_BYTES
+
+runner = CliRunner()
+
+
+def run(path) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["parse", str(path)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_one_line_error(code: int, out: str, err: str, words: str) -> None:
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("nianbao: error: ")
+    assert words in err
+
+
+@pytest.mark.parametrize(("name", "data", "words"), [
+    ("empty.txt", b"", "empty"),
+    ("blank.html", b"   \n\n  ", "empty"),
+    ("news.html", "<html><head><title>县政府召开常务会议</title></head><body><p>会议研究了有关工作。</p></body></html>"
+     .encode(), "not an annual report"),
+    ("notice.txt", "关于做好2024年度政府信息公开工作年度报告编制发布工作的通知。请各单位按时报送。".encode(),
+     "not an annual report"),
+    ("random.bin", bytes(range(256)) * 40, "not an annual report"),
+    ("corrupt.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage without xref", "PDF"),
+    ("corrupt.docx", b"PK\x03\x04word/document.xml but not a zip", "Word"),
+])
+def test_bad_files_get_a_clear_error(tmp_path, name, data, words):
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert_one_line_error(*run(path), words)
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert_one_line_error(*run(tmp_path / "nope.pdf"), "no such file")
+    assert_one_line_error(*run(tmp_path), "no such file")
+
+
+def test_huge_file_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:
+        fh.truncate(MAX_INPUT_BYTES + 1)  # sparse: the size is real, the disk is not used
+    assert_one_line_error(*run(path), "larger than")
+
+
+def test_report_with_findings_still_exits_zero(tmp_path):
+    from tests.render.report_data import seed_report
+    from tests.render.text import render_text
+
+    report = seed_report("jiaxian-county-2024")
+    report["applications"]["new"]["total"] = 99
+    path = tmp_path / "r.txt"
+    path.write_bytes(render_text(report))
+    code, out, _ = run(path)
+    assert code == 0
+    parsed = json.loads(out)
+    assert {"row_total", "balance"} <= {f["rule"] for f in parsed["findings"]}
