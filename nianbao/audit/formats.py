@@ -1,0 +1,91 @@
+"""The audit as plain data, JSON and Excel-friendly CSV: one row per agency plus the summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from datetime import date
+
+from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, AgencyAudit, AuditResult, Completeness, Summary
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def row_dict(row: AgencyAudit) -> dict:
+    return {
+        "agency_id": row.agency_id, "agency": row.name, "level": row.level, "parent_id": row.parent_id,
+        "region_id": row.region_id, "region": row.region_name, "status": row.status,
+        "deadline": _iso(row.deadline), "published": _iso(row.published), "days_late": row.days_late,
+        "title": row.title, "source_url": row.source_url, "site_outcome": row.site_outcome,
+        "errors": row.errors, "warnings": row.warnings,
+        "findings": [asdict(f) for f in row.findings], "checks": [asdict(f) for f in row.checks],
+        "notes": list(row.notes),
+    }
+
+
+def summary_dict(summary: Summary) -> dict:
+    return {
+        "total": summary.total, "by_status": dict(summary.by_status),
+        "by_level": {level: dict(counts) for level, counts in summary.by_level.items()},
+        "by_region": [{"region_id": rid, "region": summary.region_names[rid], "total": sum(counts.values()),
+                       "by_status": dict(counts)} for rid, counts in summary.by_region.items()],
+        "with_errors": summary.with_errors, "with_checks": summary.with_checks,
+        "unattributed_reports": summary.unattributed_reports,
+    }
+
+
+def completeness_dict(item: Completeness) -> dict:
+    return {"agency_id": item.agency_id, "agency": item.name, "level": item.level, "subordinates": item.total,
+            "by_status": dict(item.counts), "missing": list(item.missing), "late": list(item.late)}
+
+
+def as_dict(result: AuditResult) -> dict:
+    return {
+        "year": result.year, "as_of": _iso(result.as_of),
+        "settings": {"township_deadline": result.settings.township_deadline,
+                     "copy_threshold": result.settings.copy_threshold},
+        "summary": summary_dict(result.summary),
+        "rows": [row_dict(r) for r in result.rows],
+        "hierarchy": [completeness_dict(c) for c in result.completeness],
+    }
+
+
+def render_json(result: AuditResult) -> str:
+    return json.dumps(as_dict(result), ensure_ascii=False, indent=1) + "\n"
+
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "agency_id", "机关名称", "层级", "所属地区", "status", "状态", "截止日期", "发布日期", "逾期天数",
+    "错误数", "警告数", "核查提示", "报告标题", "来源网址", "站点抓取结果", "备注",
+)
+
+
+def _cell(value) -> object:
+    """Scraped text starting with = + - @ would run as a formula in Excel; a leading ' keeps it text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_row(row: AgencyAudit) -> list:
+    values = (
+        row.agency_id, row.name, LEVEL_LABELS.get(row.level, row.level), row.region_name, row.status,
+        STATUS_LABELS[row.status], _iso(row.deadline), _iso(row.published), row.days_late, row.errors, row.warnings,
+        " | ".join(f"{c.rule}: {c.message}" for c in row.checks), row.title, row.source_url, row.site_outcome,
+        "; ".join(row.notes),
+    )
+    return [_cell(v) for v in values]
+
+
+def render_csv(result: AuditResult) -> str:
+    """CSV text starting with a BOM so Excel reads it as UTF-8; write it with encoding="utf-8" and newline=""."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(r) for r in result.rows)
+    return out.getvalue()

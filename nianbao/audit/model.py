@@ -1,0 +1,155 @@
+"""The audit's plain inputs and outputs: dataclasses with no tie to storage, filled by the caller's loader."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from nianbao.audit.deadlines import parse_month_day
+
+# CONTRACT.md "Audit statuses", in the order every summary and chart shows them.
+STATUSES: tuple[str, ...] = ("published", "published_late", "missing", "not_due", "unparseable", "unreachable")
+STATUS_LABELS: dict[str, str] = {
+    "published": "按时发布", "published_late": "逾期发布", "missing": "未发布", "not_due": "未到期",
+    "unparseable": "无法解析", "unreachable": "无法访问",
+}
+LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "department")
+LEVEL_LABELS: dict[str, str] = {
+    "province": "省级", "prefecture": "地市级", "county": "县级", "township": "乡镇", "department": "部门",
+}
+# Last crawl outcomes of a listing page; only the first two prove that a missing report is really absent.
+SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed")
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    level: str  # one of LEVELS
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """One stored report. `parsed` is the parse JSON of CONTRACT.md (applications, findings, text, ...)."""
+
+    agency_id: str | None
+    agency_name: str
+    year: int
+    title: str
+    source_url: str
+    published: date | None
+    parsed: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """The last crawl attempt of one of an agency's listing pages; outcome None means never crawled."""
+
+    agency_id: str
+    outcome: str | None  # one of SITE_OUTCOMES, or None
+    attempted_at: datetime | None = None
+    listing_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    township_deadline: str = "01-31"  # month-day in Y+1; the law names no date (DOMAIN.md)
+    copy_threshold: float = 0.9  # shingle (Dice) similarity with last year's text at or above which it is 内容雷同
+
+    def __post_init__(self):
+        parse_month_day(self.township_deadline)  # a bad value fails here, not halfway through an audit
+        if not 0 < self.copy_threshold <= 1:
+            raise ValueError(f"copy threshold {self.copy_threshold}: expected a number in (0, 1]")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """NIANBAO_TOWNSHIP_DEADLINE (MM-DD) and NIANBAO_COPY_THRESHOLD (0-1), for a caller that reads os.environ."""
+        defaults = cls()
+        try:
+            threshold = float(env.get("NIANBAO_COPY_THRESHOLD", defaults.copy_threshold))
+        except ValueError as exc:
+            raise ValueError(f"NIANBAO_COPY_THRESHOLD: {exc}") from exc
+        return cls(env.get("NIANBAO_TOWNSHIP_DEADLINE", defaults.township_deadline), threshold)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A parse finding or an audit check, in the shape of the parse JSON's findings."""
+
+    rule: str
+    severity: str
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AgencyAudit:
+    """One registered agency's line in the audit."""
+
+    agency_id: str
+    name: str
+    level: str
+    parent_id: str | None
+    region_id: str
+    region_name: str
+    status: str  # one of STATUSES
+    deadline: date
+    published: date | None = None
+    days_late: int | None = None
+    title: str | None = None
+    source_url: str | None = None
+    site_outcome: str | None = None  # the outcome that decided `unreachable`, or the last one seen
+    findings: tuple[Finding, ...] = ()  # the report's parse findings: errors and warnings only
+    checks: tuple[Finding, ...] = ()  # the audit's own checks: carry-over, copied text, implausible figures
+    notes: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How a county's or prefecture's subordinate agencies (parent_id chain) stand."""
+
+    agency_id: str
+    name: str
+    level: str
+    counts: dict[str, int]  # status -> number of subordinate agencies
+    missing: tuple[str, ...]  # agency ids
+    late: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    by_status: dict[str, int]
+    by_level: dict[str, dict[str, int]]  # level -> status -> count
+    by_region: dict[str, dict[str, int]]  # region id -> status -> count
+    region_names: dict[str, str]
+    with_errors: int  # agencies whose report has parse errors
+    with_checks: int  # agencies flagged by an audit check
+    unattributed_reports: int  # reports of the year that match no registered agency
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    year: int
+    as_of: date
+    settings: Settings
+    rows: tuple[AgencyAudit, ...]
+    summary: Summary
+    completeness: tuple[Completeness, ...]
+
+    def row(self, agency_id: str) -> AgencyAudit:
+        return next(r for r in self.rows if r.agency_id == agency_id)

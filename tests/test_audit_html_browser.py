@@ -1,0 +1,91 @@
+"""The HTML audit opened in headless Chromium: it renders, the chart and counts match the JSON, titles stay text."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from nianbao.audit import STATUSES, render_html, render_json
+from tests.test_audit_sample import AGENCIES, SCRIPT_TITLE, sample_audit
+
+INSTALL_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "install-browser.sh"
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or (os.access("/usr/bin/chromium", os.X_OK) and "/usr/bin/chromium") or None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Chromium, installed by scripts/install-browser.sh when missing and we are root; a clear failure otherwise."""
+    if _chromium() is None and os.geteuid() == 0:
+        subprocess.run(["bash", str(INSTALL_SCRIPT)], check=False, timeout=900)
+    path = _chromium()
+    if path is None:
+        pytest.fail("chromium is not installed: run `sudo bash scripts/install-browser.sh` (Debian's chromium package)")
+    return path
+
+
+def _run(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    return subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=60, check=True)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("audit") / "audit.html"
+    path.write_text(render_html(sample_audit()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def dom(chromium, page, tmp_path_factory):
+    dumped = _run(chromium, tmp_path_factory.mktemp("chromium"), "--dump-dom", page.as_uri()).stdout
+    return lxml.html.fromstring(dumped), dumped
+
+
+def test_renders_summary_and_rows(dom):
+    doc, _ = dom
+    assert doc.get_element_by_id("summary") is not None
+    rows = doc.xpath('//table[@id="agency-table"]/tbody/tr[@class="row"]')
+    assert [r.get("data-agency-id") for r in rows] and len(rows) == len(AGENCIES)
+    assert {a.name for a in AGENCIES} <= {r.xpath("string(td[2])") for r in rows}
+
+
+def test_chart_and_counts_match_the_json_audit(dom):
+    doc, _ = dom
+    summary = json.loads(render_json(sample_audit()))["summary"]
+    for status in STATUSES:
+        card = doc.get_element_by_id(f"count-{status}")
+        assert int(card.xpath("string(.//span[@class='num'])")) == summary["by_status"][status]
+    region_bars = doc.xpath('//*[@id="chart-region"]//*[@class="bar"]')
+    assert {b.get("data-key"): json.loads(b.get("data-counts")) for b in region_bars} == {
+        r["region_id"]: r["by_status"] for r in summary["by_region"]}
+    level_bars = doc.xpath('//*[@id="chart-level"]//*[@class="bar"]')
+    assert {b.get("data-key"): json.loads(b.get("data-counts")) for b in level_bars} == summary["by_level"]
+    segments = doc.xpath('//*[@id="chart-region"]//*[contains(@class, "seg ")]')
+    assert sum(int(s.get("data-count")) for s in segments) == summary["total"]
+
+
+def test_script_in_a_title_shows_as_text(dom):
+    doc, dumped = dom
+    assert not doc.xpath("//script")
+    assert "<script>alert(1)</script>" not in dumped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dumped
+    cell = doc.xpath('//tr[@data-agency-id="tacheng-edu"]/td[@class="title"]')[0]
+    assert cell.text_content() == SCRIPT_TITLE
+
+
+def test_screenshot(chromium, page, tmp_path):
+    shot = tmp_path / "audit.png"
+    _run(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,1600", "--hide-scrollbars", page.as_uri())
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
