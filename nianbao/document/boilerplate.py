@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+# The site-wide switches in a page header (accessibility, elder mode, traditional script...).
+_SWITCHES = r"(无障碍|无障碍浏览|长者模式|关怀版|适老化|繁体版|简体版|繁體版|English|智能问答|政务服务|搜索)"
 # A line is boilerplate when it is short and one of these matches it (after white space is folded).
 _BOILERPLATE = [
     r"^(您的位置|您现在的位置|当前位置|所在位置|位置)[:：].*",
@@ -19,7 +21,8 @@ _BOILERPLATE = [
     r"^字号[:：]?\s*(\[?\s*[大中小]\s*\]?\s*)*$",
     r"^【?\s*字体[:：]?\s*(\[?\s*[大中小]\s*\]?\s*)*】?$",
     r"^(用户登录|登录|注册|登录\s*注册|个人登录|法人登录|退出登录|用户名|密码|验证码|忘记密码)[:：]?$",
-    r"^(无障碍|无障碍浏览|长者模式|关怀版|适老化|繁体版|简体版|繁體版|English|智能问答|政务服务|搜索)$",
+    # One or several of the site-wide switches in a row: "无障碍 长者模式", "繁体版 | English".
+    rf"^{_SWITCHES}(\s*[|｜/]?\s*{_SWITCHES})*$",
     r"^(扫一扫|扫一扫在手机打开当前页|手机扫一扫|微信扫一扫|扫码).*",
     r".*(点击数|点击率|浏览次数|阅读次数|访问量|浏览量)[:：]\s*\[?\s*\d*\s*\]?\s*(打印)?\s*$",
     r".*(网站标识码|ICP备|公网安备|主办单位|承办单位|版权所有|技术支持|建议使用).*",
@@ -49,6 +52,29 @@ _BYLINE_RE = re.compile(r"^\s*(20\d{2}-\d{1,2}-\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2})
 
 def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
+
+
+# Chinese characters and the punctuation set with them. A line break between two of them is no space: Word and
+# HTML editors wrap source lines anywhere, so "禁\n止公开" is one word, as is "商业<br>企业" in a table cell.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018-\u201d\u2026"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r\f\v]*\n\s*(?=[{_CJK}])")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def fold_cjk(text: str) -> str:
+    """fold(), but a line break between two Chinese characters disappears instead of becoming a space."""
+    return fold(_CJK_BREAK.sub("", _INVISIBLE.sub("", text)))
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one table cell as one string: no space where both sides are Chinese, one space elsewhere."""
+    out = ""
+    for line in filter(None, lines):
+        if out and not (_CJK_CHAR.match(out[-1]) and _CJK_CHAR.match(line[0])):
+            out += " "
+        out += line
+    return out
 
 
 def is_boilerplate_line(text: str) -> bool:
@@ -95,3 +121,9 @@ def read_meta(text: str) -> dict[str, str]:
         if date:
             found["published"] = date
     return found
+
+
+def is_meta_line(text: str) -> bool:
+    """A short line of metadata fields ("发布日期：2025-01-17 来源：…"), not a sentence of the report."""
+    line = fold(text)
+    return len(line) <= 100 and not re.search("[。，；]", line) and bool(read_meta(line))

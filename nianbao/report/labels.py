@@ -13,6 +13,7 @@ _DROP = re.compile(r"[\s*#\u200b\ufeff“”‘’\"'「」『』《》〈〉<>]
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\(?\d{1,2}[.、)]|\(\d{1,2}\)|[①-⑳])+")
 # Longest label a row can print (other_unpaid_fee, with slack for typos); longer cells are sentences, not labels.
 MAX_LABEL_LEN = 48
+_SENTENCE = re.compile(r"[。,，;；]")
 
 
 @lru_cache(maxsize=8192)
@@ -47,11 +48,17 @@ def matches_row(cell: str, row: Row) -> bool:
 
 
 def heading_section(cell: str) -> Section | None:
-    """The section a heading row names ("三、收到和处理政府信息公开申请情况"), or None."""
+    """The section a heading row names ("三、收到和处理政府信息公开申请情况"), or None.
+
+    A heading is numbered or about as short as the format's own wording, and never a piece of a sentence: the
+    introduction often lists all six section names in one sentence, wrapped over lines.
+    """
     norm = normalize(cell)
-    if not (0 < len(norm) <= 40) or "。" in norm:
+    if not (0 < len(norm) <= 40) or _SENTENCE.search(norm):
         return None
+    bare = strip_enumeration(norm)
     for section in SECTIONS:
         if any(all(word in norm for word in words) for words in section.patterns):
-            return section
+            numbered = bare != norm
+            return section if numbered or len(bare) <= len(section.title) + 8 else None
     return None

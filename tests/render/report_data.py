@@ -12,8 +12,8 @@ from pathlib import Path
 
 from nianbao.template import (
     ACTIVE_2021,
-    APPLICATION_ROWS,
     APPLICANT_COLUMNS,
+    APPLICATION_ROWS,
     REVIEW_COLUMNS,
     REVIEW_GROUPS,
     SECTIONS,

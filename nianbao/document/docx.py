@@ -1,0 +1,139 @@
+"""Reads a DOCX report: body paragraphs and tables in document order, merged cells expanded onto a grid."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from lxml import etree
+
+from nianbao.document import boilerplate
+from nianbao.document.model import SPANNED, Block, Document, Paragraph, Table, UnreadableInput
+
+_P, _TBL, _TR, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:sdt"), qn("w:sdtContent")
+_TEXT = {qn("w:t"): None, qn("w:tab"): " ", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+# Choice and Fallback of mc:AlternateContent hold the same text box twice; read only the Choice.
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Core-property titles that are not the report's: Word's defaults, file names, the blank format's own title.
+_GENERIC_TITLE = re.compile(r"^(Microsoft Word - |文档|新建|Document|Untitled)|\.(docx?|wps)$|模板|格式", re.IGNORECASE)
+# A cell this long is a frame around the report, not a value: the table around it is layout.
+_LAYOUT_CELL_CHARS = 300
+
+
+def read_docx(data: bytes) -> Document:
+    """The document's body as blocks; meta["title"] from the core properties when it names the report."""
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        KeyError,
+        ValueError,
+        etree.XMLSyntaxError,
+    ) as exc:
+        raise UnreadableInput(f"not a readable Word document: {_reason(exc)}") from exc
+    doc = Document(blocks=_blocks(document.element.body))
+    title = boilerplate.fold(document.core_properties.title or "")
+    if len(title) >= 6 and not _GENERIC_TITLE.search(title):
+        doc.meta["title"] = title
+    return doc
+
+
+def _reason(exc: Exception) -> str:
+    """What python-docx and zipfile said, as one short line."""
+    message = boilerplate.fold(str(exc).strip("'\""))
+    if isinstance(exc, PackageNotFoundError | zipfile.BadZipFile | zlib.error | EOFError):
+        return "not a complete DOCX (ZIP) package"
+    if isinstance(exc, etree.XMLSyntaxError):
+        return f"broken XML inside the package ({message})"
+    content_type = re.search(r"content type is '([^']+)'", message)
+    if content_type:
+        return f"the package is not a Word document but {content_type.group(1)}"
+    return message or type(exc).__name__
+
+
+def _blocks(container: etree._Element) -> list[Block]:
+    """Paragraphs and tables directly in a body or cell, in order; content controls and layout tables opened."""
+    out: list[Block] = []
+    for el in container.iterchildren():
+        if el.tag == _P:
+            out.extend(Paragraph(line) for line in _paragraph_lines(el))
+        elif el.tag == _TBL and _is_layout_table(el):
+            for tc in _cells(el):
+                out.extend(_blocks(tc))
+        elif el.tag == _TBL:
+            out.append(Table(_grid(el)))
+        elif el.tag == _SDT and el.find(_SDT_CONTENT) is not None:
+            out.extend(_blocks(el.find(_SDT_CONTENT)))
+    return out
+
+
+def _paragraph_lines(p: etree._Element) -> list[str]:
+    """A paragraph's text; a manual line break (w:br) ends a line, as <br> does on a web page."""
+    pieces: list[str] = []
+    for el in p.iter(*_TEXT):
+        if any(a.tag == _FALLBACK for a in el.iterancestors()):
+            continue
+        pieces.append(el.text or "" if _TEXT[el.tag] is None else _TEXT[el.tag])
+    return [line for line in map(boilerplate.fold, "".join(pieces).split("\n")) if line]
+
+
+def _is_layout_table(tbl: etree._Element) -> bool:
+    """A table framing the report (one cell, nested tables, a cell of running text): read through it."""
+    cells = _cells(tbl)
+    return (
+        len(cells) <= 1
+        or any(t is not tbl for t in tbl.iter(_TBL))
+        or any(len(_cell_text(tc)) > _LAYOUT_CELL_CHARS for tc in cells)
+    )
+
+
+def _grid(tbl: etree._Element) -> list[list[str | None]]:
+    """Rows on the table's grid: gridSpan covers columns, vMerge continuation covers rows; covered cells SPANNED."""
+    grid = []
+    for tr in tbl.iterchildren(_TR):
+        row: list[str | None] = [""] * _tr_int(tr, "w:gridBefore")
+        for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc"):  # content controls may wrap cells
+            span = max(1, _tc_int(tc, "w:gridSpan", 1))
+            merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+            continued = merge is not None and merge.get(qn("w:val"), "continue") == "continue"
+            row.append(SPANNED if continued else _cell_text(tc))
+            row.extend([SPANNED] * (span - 1))
+        grid.append(row + [""] * _tr_int(tr, "w:gridAfter"))
+    width = max(map(len, grid), default=0)
+    return [row + [""] * (width - len(row)) for row in grid]
+
+
+def _cells(tbl: etree._Element) -> list[etree._Element]:
+    """The table's own cells, not those of tables nested in them."""
+    return tbl.xpath("./w:tr/w:tc | ./w:tr/w:sdt/w:sdtContent/w:tc")
+
+
+def _cell_text(tc: etree._Element) -> str:
+    lines = [line for p in tc.xpath(".//w:p[not(ancestor::w:p)]") for line in _paragraph_lines(p)]
+    return boilerplate.join_lines(lines)
+
+
+def _tc_int(tc: etree._Element, name: str, default: int) -> int:
+    el = tc.find(f"{qn('w:tcPr')}/{qn(name)}")
+    return _int(el.get(qn("w:val")) if el is not None else None, default)
+
+
+def _tr_int(tr: etree._Element, name: str) -> int:
+    el = tr.find(f"{qn('w:trPr')}/{qn(name)}")
+    return _int(el.get(qn("w:val")) if el is not None else None, 0)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default

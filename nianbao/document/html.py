@@ -1,0 +1,369 @@
+"""Reads a report web page: decodes it, drops the site's chrome, and returns its body as paragraphs and tables."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from nianbao.document import boilerplate, selectors
+from nianbao.document.model import SPANNED, Block, Document, Paragraph, Table
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_DECLARED = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Declared charsets that decode any bytes without error, so they prove nothing on a Chinese page.
+_UNTRUSTED = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+_META_LABELS = {label: field for field, labels in boilerplate.META_LABELS.items() for label in labels}
+# A cell this long is a page column, not a table value: the table around it is layout.
+_LAYOUT_CELL_CHARS = 300
+_MAX_COLSPAN = 100
+# Without a known container, the body is the deepest element holding this share of the page's text.
+_MAIN_SHARE = 0.8
+_FREE = object()  # a grid position no cell has claimed yet
+
+
+def read_html(data: bytes, url: str | None = None) -> Document:
+    """The report body of a web page as blocks, its metadata fields and its attachment links (absolute with url)."""
+    doc = Document()
+    root = _parse(decode_html(data))
+    if root is None:
+        return doc
+    doc.attachments = find_attachments(root, url)
+    for el in root.xpath(" | ".join(f"//{tag}" for tag in selectors.DROP_TAGS)):
+        el.drop_tree()
+    doc.meta = _page_meta(root)
+    containers = _containers(root, selectors.CONTENT_CONTAINERS)
+    _strip_chrome(root, containers)
+    title = _page_title(root)
+    if title:
+        doc.meta.setdefault("title", title)
+    doc.blocks = [block for block in _body_blocks(root, containers) if _is_body(block)]
+    return doc
+
+
+# ---- decoding and parsing -----------------------------------------------------------------------------------------
+
+
+def decode_html(data: bytes) -> str:
+    """The page as text: BOM, else strict UTF-8, else the declared charset, else GB18030 (GB2312/GBK's superset)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    # Strict UTF-8 goes before a declared GB charset: GBK text is practically never valid UTF-8, while UTF-8 read as
+    # GB18030 "succeeds" as nonsense, and sites copy templates that still declare gb2312 over UTF-8 content.
+    for encoding in dict.fromkeys(("utf-8", _declared_encoding(data[:4096]), "gb18030")):
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("gb18030", errors="replace")
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    match = _DECLARED.search(head)
+    if not match:
+        return None
+    label = (match.group(1) or match.group(2)).decode("ascii").lower()
+    if label.startswith(("gb", "x-gbk", "cp936", "ms936", "euc-cn", "windows-936")):
+        return "gb18030"
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return None if name in _UNTRUSTED else name
+
+
+def _parse(text: str) -> lxml.html.HtmlElement | None:
+    # lxml refuses str input that still carries an XML encoding declaration; control characters are never text.
+    text = _CONTROL.sub("", _XML_DECLARATION.sub("", text, count=1))
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+# ---- metadata -----------------------------------------------------------------------------------------------------
+
+
+def _page_meta(root: lxml.html.HtmlElement) -> dict[str, str]:
+    """<meta> fields, then metadata tables and labelled lines anywhere on the page, then bare bylines; first wins."""
+    meta = _meta_tags(root)
+    body = root.find("body")
+    blocks = _blocks(body if body is not None else root)
+    lines = [b.text for b in blocks if isinstance(b, Paragraph) and boilerplate.is_meta_line(b.text)]
+    # A bare "2024-12-01 标题" line may be a list of other articles; a labelled 发布日期 anywhere beats it.
+    found = [_table_meta(b) for b in blocks if isinstance(b, Table)]
+    found += [boilerplate.read_meta(line) for line in lines if not boilerplate.is_byline(line)]
+    found += [boilerplate.read_meta(line) for line in lines if boilerplate.is_byline(line)]
+    for fields in found:
+        for key, value in fields.items():
+            meta.setdefault(key, value)
+    return meta
+
+
+def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for el in root.iter("meta"):
+        name = (el.get("name") or el.get("property") or "").strip().lower()
+        content = boilerplate.fold(el.get("content") or "")
+        for key, names in selectors.META_NAMES.items():
+            if name in names and content and key not in found:
+                value = boilerplate.normalize_date(content) if key == "published" else content
+                if value:
+                    found[key] = value
+    return found
+
+
+def _table_meta(table: Table) -> dict[str, str]:
+    """The fields of a metadata table (索引号 | … | 发布机构 | … | 发布日期 | …); empty for any other table."""
+    if len(table.rows) > 10:
+        return {}
+    found: dict[str, str] = {}
+    for row in table.rows:
+        cells = [cell for cell in row if cell]
+        for i, cell in enumerate(cells):
+            label = _meta_label(cell)
+            following = cells[i + 1] if i + 1 < len(cells) else ""
+            text = f"{label}：{following}" if label and not _meta_label(following) else cell
+            for key, value in boilerplate.read_meta(text).items():
+                found.setdefault(key, value)
+    return found if len(found) >= 2 else {}
+
+
+def _meta_label(cell: str) -> str | None:
+    label = re.sub(r"\s", "", cell).strip(":：")
+    return label if label in _META_LABELS else None
+
+
+def _page_title(root: lxml.html.HtmlElement) -> str | None:
+    """The article heading that agrees with <title>, else <title> without its site-name suffix, else a heading."""
+    heads = root.xpath("//title")
+    parts = selectors.TITLE_SEPARATORS.split(boilerplate.fold(heads[0].text_content())) if heads else []
+    main = max(parts, key=len, default="")
+    headings = [boilerplate.fold_cjk(el.text_content()) for el in root.xpath(selectors.TITLE_ELEMENTS)]
+    headings = [h for h in headings if 4 <= len(h) <= 200]
+    agreeing = [h for h in headings if main and (main in h or (h in main and 2 * len(h) > len(main)))]
+    return max(agreeing, key=len, default=None) or main or (headings[0] if headings else None)
+
+
+# ---- attachments --------------------------------------------------------------------------------------------------
+
+
+def find_attachments(root: lxml.html.HtmlElement, url: str | None = None) -> list[str]:
+    """Report files linked or embedded anywhere on the page, absolute when url is given, in page order."""
+    found: list[str] = []
+    for link in root.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        if _is_attachment_link(link) or _is_document_url(href):
+            found.append(_document_url(href, url))
+    for el in root.xpath(selectors.EMBED_SOURCES):
+        src = (el.get("src") or el.get("data") or "").strip()
+        if src and (_is_document_url(src) or (el.get("type") or "").startswith(selectors.DOCUMENT_MIME_TYPES)):
+            found.append(_document_url(src, url))
+    for script in root.iter("script"):
+        found.extend(_document_url(m.group(1), url) for m in selectors.SCRIPTED_DOCUMENT.finditer(script.text or ""))
+    return list(dict.fromkeys(found))
+
+
+def _is_attachment_link(link: lxml.html.HtmlElement) -> bool:
+    """"附件：…" as the link text or just before the link, or a link text naming a file ("….pdf")."""
+    text = boilerplate.fold(link.text_content() or link.get("title", ""))
+    previous = link.getprevious()
+    before = (previous.tail if previous is not None else link.getparent().text) or ""
+    return bool(
+        selectors.ATTACHMENT_TEXT.match(text)
+        or selectors.ATTACHMENT_LABEL_BEFORE.search(before)
+        or text.lower().endswith(selectors.ATTACHMENT_EXTENSIONS)
+    )
+
+
+def _is_document_url(href: str) -> bool:
+    path = urlsplit(href).path.lower()
+    return path.endswith(selectors.ATTACHMENT_EXTENSIONS) or bool(
+        selectors.DOWNLOAD_SERVLETS.search(href) or selectors.PDF_VIEWER.search(href)
+    )
+
+
+def _document_url(href: str, base: str | None) -> str:
+    absolute = urljoin(base, href) if base else href
+    if selectors.PDF_VIEWER.search(href):
+        # pdf.js resolves its url-encoded `file` parameter against the viewer page.
+        files = parse_qs(urlsplit(absolute).query).get("file")
+        if files:
+            return urljoin(absolute, files[0])
+    return absolute
+
+
+# ---- chrome and the body ------------------------------------------------------------------------------------------
+
+
+def _containers(root: lxml.html.HtmlElement, xpaths: tuple[str, ...]) -> list[lxml.html.HtmlElement]:
+    """The outermost matches of the container selectors, in document order, if together they hold content."""
+    found = {el for xpath in xpaths for el in root.xpath(xpath)}
+    outer = [el for el in root.iter() if el in found and not any(a in found for a in el.iterancestors())]
+    has_table = any(el.find(".//table") is not None for el in outer)
+    return outer if has_table or sum(map(_text_weight, outer)) >= selectors.MIN_CONTAINER_TEXT else []
+
+
+def _strip_chrome(root: lxml.html.HtmlElement, containers: list[lxml.html.HtmlElement]) -> None:
+    """Drop navigation, breadcrumbs, toolbars, login boxes and footers, but never a content container's ancestors."""
+    keep = {a for el in containers for a in (el, *el.iterancestors())}
+    for el in list(root.iter()):
+        if el in keep or not isinstance(el.tag, str) or el.tag in ("html", "body"):
+            continue
+        if selectors.HIDDEN_STYLE.search(el.get("style", "")) or (
+            _is_chrome(el) and el.text_content().count("。") < selectors.PROSE_SENTENCES
+        ):
+            el.drop_tree()
+
+
+def _is_chrome(el: lxml.html.HtmlElement) -> bool:
+    if el.tag in selectors.CHROME_TAGS:
+        return True
+    words = [
+        w
+        for w in f"{el.get('class', '')} {el.get('id', '')}".split()
+        if not w.startswith(selectors.KEEP_CLASS_PREFIXES)
+    ]
+    return any(selectors.CHROME_CLASS.search(w) for w in words)
+
+
+def _body_blocks(root: lxml.html.HtmlElement, containers: list[lxml.html.HtmlElement]) -> list[Block]:
+    if containers:
+        return [block for el in containers for block in _blocks(el)]
+    generic = _containers(root, selectors.GENERIC_CONTAINERS)
+    if generic:
+        return _blocks(max(generic, key=_text_weight))
+    blocks = _blocks(_main_element(root))
+    if not any(isinstance(b, Table) and not _table_meta(b) for b in blocks):
+        return _trafilatura_paragraphs(root) or blocks
+    return blocks
+
+
+def _main_element(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """Descend from <body> through wrappers and layout tables into the child holding nearly all text and every table."""
+    el = root.find("body")
+    el = root if el is None else el
+    while True:
+        children = [c for c in el if isinstance(c.tag, str) and not (c.tag == "table" and not _is_layout_table(c))]
+        best = max(children, key=_text_weight, default=None)
+        if best is None or _text_weight(best) < _MAIN_SHARE * _text_weight(el) or _data_tables(best) < _data_tables(el):
+            return el
+        el = best
+
+
+def _data_tables(el: lxml.html.HtmlElement) -> int:
+    return sum(1 for table in el.iter("table") if not _is_layout_table(table))
+
+
+def _text_weight(el: lxml.html.HtmlElement) -> int:
+    return len(boilerplate.fold(el.text_content()))
+
+
+def _trafilatura_paragraphs(root: lxml.html.HtmlElement) -> list[Block]:
+    # Imported here: trafilatura pulls in date and URL libraries only this fallback needs.
+    import trafilatura
+
+    html = lxml.html.tostring(root, encoding="unicode")
+    text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True) or ""
+    return [Paragraph(line) for line in map(boilerplate.fold_cjk, text.splitlines()) if line]
+
+
+def _is_body(block: Block) -> bool:
+    if isinstance(block, Table):
+        return not _table_meta(block)
+    return not (boilerplate.is_boilerplate_line(block.text) or boilerplate.is_meta_line(block.text))
+
+
+# ---- blocks and tables --------------------------------------------------------------------------------------------
+
+
+def _blocks(el: lxml.html.HtmlElement) -> list[Block]:
+    """Paragraphs (one per line: block elements and <br> end lines) and tables under el, in document order."""
+    out: list[Block] = []
+    line: list[str] = []
+    _walk(el, out, line)
+    _flush(out, line)
+    return out
+
+
+def _walk(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> None:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag == "br":
+        _flush(out, line)
+    elif tag == "table" and not _is_layout_table(el):
+        _flush(out, line)
+        out.append(Table(_grid(el)))
+    elif tag in selectors.BLOCK_TAGS:
+        _flush(out, line)
+        _walk_children(el, out, line)
+        _flush(out, line)
+    elif tag:
+        _walk_children(el, out, line)
+
+
+def _walk_children(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> None:
+    if el.text:
+        line.append(el.text)
+    for child in el:
+        _walk(child, out, line)
+        if child.tail:
+            line.append(child.tail)
+
+
+def _flush(out: list[Block], line: list[str]) -> None:
+    text = boilerplate.fold_cjk("".join(line))
+    line.clear()
+    if text:
+        out.append(Paragraph(text))
+
+
+def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
+    """A table that lays out the page (or frames the report) rather than holding values: descend into it."""
+    cells = table.xpath(".//td | .//th")
+    return (
+        len(cells) <= 1
+        or table.find(".//table") is not None
+        or any(len(cell.text_content()) > _LAYOUT_CELL_CHARS for cell in cells)
+    )
+
+
+def _grid(table: lxml.html.HtmlElement) -> list[list[str | None]]:
+    """The table's cells on a grid: rowspan/colspan expanded, covered positions SPANNED, ragged rows padded ""."""
+    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    grid: list[list] = [[] for _ in rows]
+    for r, tr in enumerate(rows):
+        col = 0
+        for td in tr.xpath("./td | ./th"):
+            while col < len(grid[r]) and grid[r][col] is not _FREE:
+                col += 1
+            rowspan = _span(td.get("rowspan"), len(rows) - r)
+            colspan = _span(td.get("colspan"), _MAX_COLSPAN)
+            text = boilerplate.join_lines([b.text for b in _blocks(td) if isinstance(b, Paragraph)])
+            for target in grid[r : r + rowspan]:
+                target.extend([_FREE] * (col + colspan - len(target)))
+                target[col : col + colspan] = [SPANNED] * colspan
+            grid[r][col] = text
+            col += colspan
+    width = max(map(len, grid), default=0)
+    return [["" if cell is _FREE else cell for cell in row] + [""] * (width - len(row)) for row in grid]
+
+
+def _span(value: str | None, limit: int) -> int:
+    """A rowspan/colspan as an int within 1..limit; 0 ("to the end") and garbage are read as the limit and 1."""
+    match = re.match(r"\s*(\d+)", value or "")
+    if not match:
+        return 1
+    span = int(match.group(1))
+    return limit if span == 0 else max(1, min(span, limit))

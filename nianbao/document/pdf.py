@@ -1,0 +1,272 @@
+"""PDF reports into the intermediate form: ruled tables rebuilt from their rules, other text as lines, page numbers
+dropped, tables continued across pages joined. Uses pdfminer.six without its (slow, column-scrambling) layout analysis.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTPage
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
+from pdfminer.psexceptions import PSException
+from pdfminer.utils import decode_text
+
+from nianbao.document.model import Document, Finding, Paragraph, UnreadableInput
+from nianbao.document.pdf_rules import Ruling, Seg, add_edges, rulings
+from nianbao.document.pdf_tables import Grid, build_grid, continue_table
+from nianbao.document.pdf_text import Glyph, is_wide, lines_of
+
+# pdfminer reports malformed input through its own exceptions but also through plain built-in ones raised deep in
+# its parsers (a truncated stream, a missing key, a bad number); all of them mean "this input cannot be read".
+PDF_ERRORS = (
+    PSException,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    ZeroDivisionError,
+    OverflowError,
+    RecursionError,
+    EOFError,
+    zlib.error,
+)
+MAX_PAGES = 300  # reports run to a few dozen pages; more is a compilation or a wrong file
+TIME_BUDGET = 120.0  # seconds; a pathological file is given up rather than left to hang a crawl
+# Fewer readable characters than this per page on average: scanned, image-only or text without a Unicode mapping.
+MIN_TEXT_PER_PAGE = 10
+# Shares of the page height holding running headers and footers: Word puts them 1.5-1.75 cm from the edge, body
+# text starts 2.54 cm in, so 8 % (2.4 cm on A4) keeps the first and last body lines out of the zones.
+HEADER_ZONE = FOOTER_ZONE = 0.08
+PAGE_NUMBER = re.compile(
+    r"^[-－—–―~～·•\s]*(?:第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}(?:\s*[/／]\s*\d{1,4})?"
+    r"|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)[-－—–―~～·•\s]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Item:
+    top: float
+    block: str | Grid
+    margin: bool = False  # in the header or footer zone
+
+
+@dataclass
+class _Page:
+    number: int
+    items: list[_Item] = field(default_factory=list)
+    text_chars: int = 0  # readable characters, white space and unmapped ones not counted
+    unmapped: int = 0  # characters whose font gives no Unicode: pdfminer reads them as "(cid:N)"
+    images: int = 0
+
+
+def read_pdf(data: bytes) -> Document:
+    """Read a PDF report. Raises UnreadableInput (one-line reason) for corrupt, non-PDF or password-locked files."""
+    pdf = _open(data)
+    doc = Document()
+    title = _meta_title(pdf)
+    if title:
+        doc.meta["title"] = title
+    pages = list(_read_pages(pdf, doc))
+    if not pages and not doc.findings:
+        raise UnreadableInput("the PDF has no pages")
+    if not pages:
+        raise UnreadableInput(f"no page of the PDF could be read ({doc.findings[0].message})")
+    if sum(p.text_chars for p in pages) < MIN_TEXT_PER_PAGE * len(pages):
+        doc.findings.append(Finding("no_text_layer", "error", "document", _no_text_message(pages)))
+        return doc
+    doc.findings.extend(_text_findings(pages))
+    doc.blocks = [Paragraph(b) if isinstance(b, str) else b.table() for b in _join_pages(pages)]
+    return doc
+
+
+def _open(data: bytes) -> PDFDocument:
+    try:
+        return PDFDocument(PDFParser(BytesIO(data)), password="")
+    except PDFPasswordIncorrect as exc:
+        raise UnreadableInput("the PDF is encrypted and needs a password") from exc
+    except PDFEncryptionError as exc:
+        raise UnreadableInput(f"the PDF's encryption is not supported: {_reason(exc)}") from exc
+    except PDF_ERRORS as exc:
+        raise UnreadableInput(f"not a readable PDF: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _meta_title(pdf: PDFDocument) -> str | None:
+    """The document info Title when it names the report, not the file ("Microsoft Word - 1.docx") or nothing."""
+    for info in pdf.info:
+        try:
+            raw = resolve1(info.get("Title"))
+        except PDF_ERRORS:
+            continue
+        if isinstance(raw, bytes):
+            raw = _decode_meta(raw)
+        if not isinstance(raw, str):
+            continue
+        title = re.sub(r"^Microsoft Word\s*-\s*|\.(docx?|wps|pdf)$", "", raw.strip(), flags=re.IGNORECASE).strip()
+        if sum(is_wide(ch) for ch in title) >= 4:
+            return title
+    return None
+
+
+def _decode_meta(raw: bytes) -> str:
+    if not raw.startswith((b"\xfe\xff", b"\xff\xfe")):
+        try:
+            return raw.decode("utf-8")  # some Chinese producers write UTF-8 without the PDF's own markers
+        except UnicodeDecodeError:
+            pass
+    return decode_text(raw)
+
+
+def _no_text_message(pages: list[_Page]) -> str:
+    if sum(p.unmapped for p in pages) > sum(p.text_chars for p in pages):
+        return "its text has no Unicode mapping (fonts without ToUnicode): the characters cannot be read"
+    if any(p.images for p in pages):
+        return f"no usable text layer on its {len(pages)} page(s): a scanned or image-only PDF"
+    return f"no usable text on its {len(pages)} page(s)"
+
+
+def _text_findings(pages: list[_Page]) -> list[Finding]:
+    """Warnings about a text layer that is there but partial: pages that are pictures, characters without Unicode."""
+    findings = []
+    image_pages = [p.number for p in pages if p.images and p.text_chars < MIN_TEXT_PER_PAGE]
+    if image_pages:
+        where = "pages " + ", ".join(map(str, image_pages))
+        message = f"{where} carry images but no text; tables on them may be pictures"
+        findings.append(Finding("image_pages", "warning", where, message))
+    unmapped = sum(p.unmapped for p in pages)
+    if unmapped > 0.05 * sum(p.text_chars for p in pages):
+        message = f"{unmapped} characters have no Unicode mapping and read as (cid:N)"
+        findings.append(Finding("unmapped_text", "warning", "document", message))
+    return findings
+
+
+def _read_pages(pdf: PDFDocument, doc: Document) -> Iterator[_Page]:
+    """Each page's lines and tables in reading order; a page pdfminer cannot read is skipped with a finding."""
+    resources = PDFResourceManager(caching=True)
+    device = PDFPageAggregator(resources, laparams=None)  # no layout analysis: we place characters ourselves
+    interpreter = PDFPageInterpreter(resources, device)
+    deadline = time.monotonic() + TIME_BUDGET
+    for number, page in enumerate(_pdf_pages(pdf, doc), 1):
+        if number > MAX_PAGES:
+            doc.findings.append(
+                Finding("too_many_pages", "warning", f"page {number}", f"only the first {MAX_PAGES} pages were read")
+            )
+            return
+        if time.monotonic() > deadline:
+            raise UnreadableInput(f"gave up reading the PDF after {TIME_BUDGET:.0f} s at page {number}")
+        try:
+            interpreter.process_page(page)
+        except PDF_ERRORS as exc:
+            doc.findings.append(Finding("page_unreadable", "warning", f"page {number}", _reason(exc)))
+            continue
+        yield _layout_page(number, device.get_result())
+
+
+def _pdf_pages(pdf: PDFDocument, doc: Document) -> Iterator[PDFPage]:
+    try:
+        yield from PDFPage.create_pages(pdf)
+    except PDF_ERRORS as exc:  # a damaged page tree: keep the pages read so far
+        doc.findings.append(Finding("page_unreadable", "warning", "page tree", _reason(exc)))
+
+
+def _layout_page(number: int, layout: LTPage) -> _Page:
+    glyphs: list[Glyph] = []
+    h: list[Seg] = []
+    v: list[Seg] = []
+    page = _Page(number)
+    page.images = _collect(layout, layout, glyphs, h, v)
+    page.unmapped = sum(1 for g in glyphs if g.text.startswith("(cid:"))
+    page.text_chars = sum(1 for g in glyphs if not g.text.isspace()) - page.unmapped
+    free = glyphs
+    for ruling in sorted(rulings(h, v), key=lambda r: (r.x1 - r.x0) * (r.y1 - r.y0)):
+        inside, free = _split(free, ruling)
+        grid = build_grid(ruling, inside) if inside else None
+        if grid is None:  # a frame around text (a box, a page border) is not a table
+            free.extend(inside)
+        else:
+            page.items.append(_Item(grid.top, grid))
+    height = layout.y1 - layout.y0
+    for line in lines_of(free):
+        margin = line.bottom >= layout.y1 - HEADER_ZONE * height or line.top <= layout.y0 + FOOTER_ZONE * height
+        page.items.append(_Item(line.top, line.text, margin))
+    page.items.sort(key=lambda item: -item.top)
+    _drop_page_numbers(page)
+    return page
+
+
+def _collect(container: LTPage | LTFigure, page: LTPage, glyphs: list[Glyph], h: list[Seg], v: list[Seg]) -> int:
+    """Glyphs and rules of the page, figures (form XObjects) included; returns how many images it paints."""
+    images = 0
+    for item in container:
+        if isinstance(item, LTChar):
+            # Text parked off the page (hidden by the producer) is not part of the report.
+            on_page = page.x0 <= (item.x0 + item.x1) / 2 <= page.x1 and page.y0 <= (item.y0 + item.y1) / 2 <= page.y1
+            text = item.get_text()
+            if text and on_page:
+                glyphs.append(Glyph(text, item.x0, item.x1, item.y0, item.y1, item.size))
+        elif isinstance(item, LTCurve):  # LTLine and LTRect too
+            add_edges(item, h, v)
+        elif isinstance(item, LTImage):
+            images += 1
+        elif isinstance(item, LTFigure):
+            images += _collect(item, page, glyphs, h, v)
+    return images
+
+
+def _split(glyphs: list[Glyph], ruling: Ruling) -> tuple[list[Glyph], list[Glyph]]:
+    inside: list[Glyph] = []
+    outside: list[Glyph] = []
+    for g in glyphs:
+        (inside if ruling.contains((g.x0 + g.x1) / 2, (g.y0 + g.y1) / 2) else outside).append(g)
+    return inside, outside
+
+
+def _drop_page_numbers(page: _Page) -> None:
+    """Page numbers ("- 3 -", "第 3 页", "3/10") in the header or footer zone, or as the page's first or last line."""
+    last = len(page.items) - 1
+    page.items = [
+        item
+        for i, item in enumerate(page.items)
+        if not (isinstance(item.block, str) and (item.margin or i in (0, last)) and PAGE_NUMBER.match(item.block))
+    ]
+
+
+def _join_pages(pages: list[_Page]) -> list[str | Grid]:
+    """All pages' blocks in order, a table that ends one page and starts the next as the same table joined."""
+    blocks: list[str | Grid] = []
+    open_table: int | None = None  # index in blocks of a table that ended the previous page's body
+    for page in pages:
+        body = [item for item in page.items if not item.margin]
+        for item in page.items:
+            joined = None
+            if open_table is not None and body and item is body[0] and isinstance(item.block, Grid):
+                joined = continue_table(blocks[open_table], item.block)
+            if joined is not None:
+                blocks[open_table] = joined
+                item.block = joined
+            else:
+                blocks.append(item.block)
+        last = body[-1].block if body else None
+        open_table = _index_of(blocks, last) if isinstance(last, Grid) else None
+    return blocks
+
+
+def _index_of(blocks: list[str | Grid], grid: Grid) -> int:
+    return next(i for i in range(len(blocks) - 1, -1, -1) if blocks[i] is grid)

@@ -1,0 +1,106 @@
+"""Text from positioned PDF characters: lines by height on the page, characters by x, spaces where the gaps are."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Glyph(NamedTuple):
+    """One painted character in PDF user space (y grows upwards)."""
+
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    size: float
+
+
+class Line(NamedTuple):
+    top: float
+    bottom: float
+    text: str
+
+
+_SPACES = re.compile(r"\s+")
+# Characters sharing a line differ in height by less than this share of their size (sub/superscripts, mixed fonts).
+_SAME_LINE = 0.45
+# A gap wider than this share of the font size is a space between words; between two CJK characters only a much
+# wider gap counts, since Word justifies CJK lines by spreading their characters.
+_WORD_GAP = 0.3
+_CJK_GAP = 1.0
+# WPS and Word fake bold by painting a glyph twice a hair apart: a copy starting within this share of the glyph's
+# width is dropped (a real repeat, "11" or "ll", starts a whole width further).
+_OVERPRINT = 0.3
+
+
+def is_wide(ch: str) -> bool:
+    """CJK characters and punctuation: lines and words join around them without a space."""
+    return ord(ch) >= 0x2E80 or 0x2000 <= ord(ch) <= 0x206F
+
+
+def group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    """Glyphs grouped into lines, top line first, each line ordered left to right."""
+    lines: list[list[Glyph]] = []
+    current: list[Glyph] = []
+    mid = size = 0.0
+    for g in sorted(glyphs, key=lambda g: -(g.y0 + g.y1)):
+        g_mid = (g.y0 + g.y1) / 2
+        if current and abs(mid - g_mid) <= _SAME_LINE * max(size, g.size):
+            current.append(g)
+            continue
+        if current:
+            lines.append(current)
+        current, mid, size = [g], g_mid, g.size
+    if current:
+        lines.append(current)
+    for line in lines:
+        line.sort(key=lambda g: g.x0)
+    return lines
+
+
+def line_text(line: list[Glyph]) -> str:
+    """One line's text: overprinted copies dropped, a space where the gap between characters is a word gap."""
+    parts: list[str] = []
+    prev: Glyph | None = None
+    for g in line:
+        if prev is not None:
+            if g.text == prev.text and g.x0 - prev.x0 <= _OVERPRINT * (prev.x1 - prev.x0):
+                continue
+            limit = _CJK_GAP if is_wide(prev.text[-1]) and is_wide(g.text[0]) else _WORD_GAP
+            if g.x0 - prev.x1 > limit * max(g.size, prev.size):
+                parts.append(" ")
+        parts.append(g.text)
+        prev = g
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def lines_of(glyphs: list[Glyph]) -> list[Line]:
+    """The glyphs as text lines with their extent, top line first; blank lines are left out."""
+    out: list[Line] = []
+    for line in group_lines(glyphs):
+        text = line_text(line)
+        if text:
+            out.append(Line(max(g.y1 for g in line), min(g.y0 for g in line), text))
+    return out
+
+
+def join_lines(texts: list[str]) -> str:
+    """Lines wrapped inside one cell, joined back: a space only between two Latin words; CJK ("禁" + "止公开") and
+    numbers Word broke in a narrow cell ("2561." + "768") join directly."""
+    out = ""
+    for text in texts:
+        if out and _latin_letter(out[-1]) and _latin_letter(text[0]):
+            out += " "
+        out += text
+    return out
+
+
+def _latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def block_text(glyphs: list[Glyph]) -> str:
+    """All glyphs of one cell as one string, lines in reading order."""
+    return join_lines([line.text for line in lines_of(glyphs)])
