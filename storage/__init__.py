@@ -1,0 +1,1 @@
+"""The database layer: typed models, Alembic migrations, and functions that take a Session and never commit."""

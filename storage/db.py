@@ -1,0 +1,116 @@
+"""Engines, sessions and migrations: where the database is, how to connect to it, and bringing its schema up to date."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///nianbao.sqlite"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+# Any constant works; it only has to be the same for every process that migrates the same database.
+_MIGRATION_LOCK_KEY = 0x6E69616E62616F
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the one given, else NIANBAO_DATABASE_URL, else a SQLite file in the working directory.
+
+    Plain postgresql:// (and postgres://) URLs are mapped to the psycopg 3 driver.
+    """
+    chosen = url or os.environ.get("NIANBAO_DATABASE_URL") or DEFAULT_URL
+    for prefix in ("postgresql://", "postgres://"):
+        if chosen.startswith(prefix):
+            return "postgresql+psycopg://" + chosen[len(prefix) :]
+    return chosen
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for the URL (see database_url); SQLite gets foreign keys, WAL and a busy timeout."""
+    resolved = make_url(database_url(url))
+    # Chinese text stays readable in the JSON columns.
+    options: dict[str, Any] = {"json_serializer": lambda obj: json.dumps(obj, ensure_ascii=False)}
+    if resolved.get_backend_name() == "sqlite":
+        engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **options)
+        _configure_sqlite(engine, in_memory=resolved.database in (None, "", ":memory:"))
+        return engine
+    return create_engine(resolved, pool_pre_ping=True, **options)
+
+
+def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            _use_wal(cursor)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes fails with
+        # "database is locked" at once when another writer got in between, instead of waiting for the busy timeout.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (readers do not block the writer); the mode is kept in the file, so this runs once."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    # The switch needs an exclusive lock and SQLite does not wait for it (waiting could deadlock), so a process
+    # opening a new database at the same moment as another one retries until the busy timeout.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to the engine; callers own the transaction: `with factory() as s, s.begin(): ...`."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration of the packaged migrations, without reading alembic.ini (which is for the CLI)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a no-op when it is there. Safe to call on every command start."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two commands starting at once must not both create the tables; the lock ends with the transaction.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """INSERT with ON CONFLICT for the session's backend (SQLite and PostgreSQL spell it the same way)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {name}")

@@ -1,0 +1,273 @@
+"""The schema: one DeclarativeBase, typed models, natural-key unique constraints that the upserts target."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Allowed values, enforced by check constraints. Changing one needs a hand-written migration: Alembic's autogenerate
+# does not compare check constraints, so the schema test would not notice.
+LEVELS = ("province", "prefecture", "county", "township", "department")
+TABLES = ("active_disclosure", "applications", "review_litigation")
+VERSION_STATUSES = ("ok", "unreadable")
+TRIGGERS = ("manual", "scheduled")
+RUN_STATUSES = ("running", "completed", "failed", "interrupted")
+OUTCOMES = ("found", "nothing_found", "unreachable", "blocked", "layout_changed")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC timestamp on every backend (a naive value given is taken as UTC).
+
+    SQLite stores no zone, so values are written there as naive UTC and read back with the zone attached.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), str: String(), dict[str, Any]: JSON()}
+
+
+class Agency(Base):
+    """A registered reporting agency (a government, a department or a town) from the registry CSV."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (one_of("level", LEVELS),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)  # the registry's stable slug
+    name: Mapped[str]
+    level: Mapped[str]
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    verified: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    listing_pages: Mapped[list[ListingPage]] = relationship(
+        cascade="all, delete-orphan", order_by="ListingPage.url", passive_deletes=True
+    )
+
+
+class ListingPage(Base):
+    """A page that lists an agency's reports; several agencies often share one page."""
+
+    __tablename__ = "listing_pages"
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
+
+
+class Document(Base):
+    """Original bytes of a downloaded file, content-addressed so a re-download stores nothing new."""
+
+    __tablename__ = "documents"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str | None]
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Fetch(Base):
+    """The last answer for a URL, kept for conditional requests (If-None-Match / If-Modified-Since)."""
+
+    __tablename__ = "fetches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    status: Mapped[int]
+    etag: Mapped[str | None]
+    last_modified: Mapped[str | None]  # the header as sent, to send back verbatim
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Report(Base):
+    """One agency's report for one year; its versions are every distinct document seen for it.
+
+    agency_key is the natural key the upsert targets: the agency id, or "name:" + the name read from the report
+    when no registered agency matched. A check constraint keeps it derived from the other two columns.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("agency_key", "year"),
+        CheckConstraint("agency_key = coalesce(agency_id, 'name:' || agency_name)", name="agency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_key: Mapped[str]
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_name: Mapped[str]
+    year: Mapped[int]
+    # use_alter: reports and report_versions point at each other.
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # post_update: the two tables point at each other, so this key is set by a second UPDATE, not the INSERT.
+    current_version: Mapped[ReportVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
+
+
+class ReportVersion(Base):
+    """One distinct main document of a report, with what the parser read from it."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (
+        UniqueConstraint("report_id", "document_sha256"),
+        UniqueConstraint("report_id", "version"),
+        one_of("status", VERSION_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"), index=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date)
+    template: Mapped[str]
+    # The parse JSON less its tables and findings, which live in report_cells and report_findings. JSON, not JSONB:
+    # JSONB reorders keys, and the export should read in the parser's order on every backend.
+    parsed: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str]
+
+    report: Mapped[Report] = relationship(foreign_keys=[report_id])
+
+
+class ReportAttachment(Base):
+    """A file linked from a report page (附件), stored as a document."""
+
+    __tablename__ = "report_attachments"
+    __table_args__ = (UniqueConstraint("version_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"))
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"))
+    url: Mapped[str] = mapped_column(Text)
+
+
+class ReportCell(Base):
+    """One number of a report's tables, keyed by the template's table, row and column keys; null when blank."""
+
+    __tablename__ = "report_cells"
+    __table_args__ = (
+        UniqueConstraint("version_id", "table_key", "row_key", "column_key"),
+        one_of("table_key", TABLES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"))
+    table_key: Mapped[str]
+    row_key: Mapped[str]
+    column_key: Mapped[str]
+    # asdecimal=False: counts and 万元 amounts read back as int/float; SQLite has no native decimal.
+    value: Mapped[float | None] = mapped_column(Numeric(asdecimal=False))
+
+
+class ReportFinding(Base):
+    """One finding the parser raised about a report version (rule names from nianbao.template.RULES and others)."""
+
+    __tablename__ = "report_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str]
+    severity: Mapped[str]
+    location: Mapped[str | None] = mapped_column(Text)  # the JSON "where"; renamed because WHERE is SQL
+    message: Mapped[str] = mapped_column(Text)
+
+
+class CrawlRun(Base):
+    """One crawl, manual or scheduled."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (one_of("status", RUN_STATUSES), one_of("trigger", TRIGGERS))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(default="running")
+    trigger: Mapped[str]
+
+
+class SiteOutcome(Base):
+    """What one crawl run found at one site (an agency id or a listing URL)."""
+
+    __tablename__ = "site_outcomes"
+    __table_args__ = (UniqueConstraint("run_id", "site_key"), one_of("outcome", OUTCOMES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    site_key: Mapped[str] = mapped_column(Text, index=True)
+    outcome: Mapped[str]
+    pages: Mapped[int] = mapped_column(default=0)
+    reports_found: Mapped[int] = mapped_column(default=0)
+    reports_new: Mapped[int] = mapped_column(default=0)
+    reports_revised: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    run: Mapped[CrawlRun] = relationship()
+
+
+class UnknownAgency(Base):
+    """A name read from report titles on a listing page that matched no registered agency."""
+
+    __tablename__ = "unknown_agencies"
+    __table_args__ = (UniqueConstraint("name", "listing_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    listing_url: Mapped[str] = mapped_column(Text)
+    times_seen: Mapped[int] = mapped_column(default=1)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,278 @@
+"""The agency registry: validate the registry CSV, import it in place, list agencies with their last outcomes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.db import dialect_insert
+from storage.models import LEVELS, Agency, ListingPage, SiteOutcome, utcnow
+from storage.runs import last_outcomes
+
+REQUIRED_COLUMNS = ("id", "name", "level", "parent", "listing_url")
+_SLUG = re.compile(r"[^\s:]+")
+_TRUE = {"true", "yes", "y", "1", "是"}
+_FALSE = {"false", "no", "n", "0", "否", ""}
+
+
+class RegistryError(Exception):
+    """A registry file or record that cannot be imported; the message is one line naming the file and line."""
+
+
+@dataclass(frozen=True)
+class AgencyRecord:
+    id: str
+    name: str
+    level: str
+    parent: str | None = None
+    listing_urls: tuple[str, ...] = ()
+    verified: bool = False  # from the optional `verified` column: someone checked the listing page by hand
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    """One registry row for `nianbao sites list`: the agency, its listing pages and its latest crawl outcome."""
+
+    id: str
+    name: str
+    level: str
+    parent_id: str | None
+    verified: bool
+    listing_urls: tuple[str, ...]
+    last_outcome: SiteOutcome | None
+
+
+def read_registry(path: str | Path, session: Session | None = None) -> list[AgencyRecord]:
+    """Read and validate a registry CSV; parents must be in the file, or in the database when a session is given.
+
+    Without a session the parent check waits for import_registry, which always makes it.
+    """
+    path = Path(path)
+    rows = _csv_rows(path)
+    header = [name.strip().lower() for name in rows[0][1]]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise RegistryError(f"{path}: missing columns: {', '.join(missing)} (header: {','.join(header)})")
+    records = [_record(path, line, dict(zip(header, values, strict=False))) for line, values in rows[1:]]
+    if not records:
+        raise RegistryError(f"{path}: no agencies below the header")
+    _check_unique(records, where=str(path))
+    if session is not None:
+        _check_parents(records, _known_ids(session), where=str(path))
+    return records
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every non-blank row, the header first."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such file") from None
+    except OSError as error:
+        raise RegistryError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RegistryError(f"{path}: not UTF-8 (byte {raw[error.start]:#04x} at offset {error.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    except csv.Error as error:  # e.g. a quote never closed, so the rest of the file became one oversized field
+        raise RegistryError(f"{path}: line {reader.line_num}: not a CSV row: {error}") from None
+    if not rows:
+        raise RegistryError(f"{path}: empty; a header row {','.join(REQUIRED_COLUMNS)} is required")
+    return rows
+
+
+def _record(path: Path, line: int, row: dict[str, str | None]) -> AgencyRecord:
+    def field(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    where = f"{path}: line {line}"
+    verified = field("verified").lower()
+    if verified not in _TRUE | _FALSE:
+        raise RegistryError(f"{where}: verified must be true or false, not {verified!r}")
+    urls = tuple(dict.fromkeys(field("listing_url").split()))
+    record = AgencyRecord(field("id"), field("name"), field("level"), field("parent") or None, urls, verified in _TRUE)
+    problem = _problem(record)
+    if problem:
+        raise RegistryError(f"{where}: {problem}")
+    return record
+
+
+def _problem(record: AgencyRecord) -> str | None:
+    """What is wrong with one record on its own, if anything."""
+    if not record.id:
+        return "empty id"
+    if not _SLUG.fullmatch(record.id):
+        # "name:" keys stand for unregistered agencies in reports, so a colon could make two agencies one.
+        return f"id {record.id!r} must be a slug without spaces or colons"
+    if not record.name:
+        return f"empty name for {record.id!r}"
+    if any(unicodedata.category(ch) == "Cc" for ch in record.id + record.name):
+        return f"control character in the id or name of {record.id!r}"  # PostgreSQL refuses NUL in text
+    if record.level not in LEVELS:
+        return f"unknown level {record.level!r} for {record.id!r} (expected one of {', '.join(LEVELS)})"
+    for url in record.listing_urls:
+        if not is_http_url(url):
+            return f"listing_url {url!r} of {record.id!r} is not an http(s) URL"
+    return None
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http or https URL with a host; the registry never fetches anything to check."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a malformed IPv6 host or port
+        return False
+
+
+def _check_unique(records: list[AgencyRecord], *, where: str) -> None:
+    seen: set[str] = set()
+    for record in records:
+        if record.id in seen:
+            raise RegistryError(f"{where}: duplicate id {record.id!r}")
+        seen.add(record.id)
+
+
+def _known_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(Agency.id)))
+
+
+def _check_parents(records: list[AgencyRecord], known: set[str], *, where: str) -> None:
+    ids = known | {r.id for r in records}
+    for record in records:
+        if record.parent is not None and record.parent not in ids:
+            raise RegistryError(
+                f"{where}: parent {record.parent!r} of {record.id!r} is neither in the file nor registered"
+            )
+
+
+def import_registry(session: Session, records: Iterable[AgencyRecord]) -> ImportResult:
+    """Insert new agencies and update changed ones in place, replacing their listing pages with the records' ones.
+
+    Everything is validated before anything is written. Agencies absent from the records are left as they are.
+    """
+    records = list(records)
+    _check_unique(records, where="registry")
+    for record in records:
+        problem = _problem(record)
+        if problem:
+            raise RegistryError(f"registry: {problem}")
+    stored = _stored_state(session)
+    _check_parents(records, set(stored), where="registry")
+    ordered = _parents_first(records, {k: v[2] for k, v in stored.items()})
+    changed = [r for r in ordered if stored.get(r.id) != _state(r)]
+    added = sum(1 for r in changed if r.id not in stored)
+    _upsert_agencies(session, changed)
+    _replace_listing_pages(session, changed)
+    return ImportResult(added=added, updated=len(changed) - added, unchanged=len(records) - len(changed))
+
+
+_State = tuple[str, str, str | None, bool, frozenset[str]]
+
+
+def _state(record: AgencyRecord) -> _State:
+    return (record.name, record.level, record.parent, record.verified, frozenset(record.listing_urls))
+
+
+def _stored_state(session: Session) -> dict[str, _State]:
+    # Plain columns, not entities: the upsert below bypasses the identity map, which would then hold stale rows.
+    urls: dict[str, set[str]] = {}
+    for agency_id, url in session.execute(select(ListingPage.agency_id, ListingPage.url)):
+        urls.setdefault(agency_id, set()).add(url)
+    rows = session.execute(select(Agency.id, Agency.name, Agency.level, Agency.parent_id, Agency.verified))
+    return {row.id: (row.name, row.level, row.parent_id, row.verified, frozenset(urls.get(row.id, ()))) for row in rows}
+
+
+def _parents_first(records: list[AgencyRecord], stored_parents: dict[str, str | None]) -> list[AgencyRecord]:
+    """The records ordered so that a parent is written before its children; a parent cycle is an error."""
+    by_id = {r.id: r for r in records}
+    parents = {**stored_parents, **{r.id: r.parent for r in records}}
+    ordered: list[AgencyRecord] = []
+    placed: set[str] = set()
+    for record in records:
+        chain: list[str] = []
+        current: str | None = record.id
+        while current is not None and current not in placed:
+            if current in chain:
+                raise RegistryError(f"registry: parent cycle {' -> '.join([*chain, current])}")
+            chain.append(current)
+            current = parents.get(current)
+        for agency_id in reversed(chain):
+            placed.add(agency_id)
+            if agency_id in by_id:
+                ordered.append(by_id[agency_id])
+    return ordered
+
+
+def _upsert_agencies(session: Session, records: list[AgencyRecord]) -> None:
+    if not records:
+        return
+    now = utcnow()
+    stmt = dialect_insert(session, Agency.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: stmt.excluded[name] for name in ("name", "level", "parent_id", "verified", "updated_at")},
+    )
+    session.execute(
+        stmt,
+        [
+            {
+                "id": r.id,
+                "name": r.name,
+                "level": r.level,
+                "parent_id": r.parent,
+                "verified": r.verified,
+                "updated_at": now,
+            }
+            for r in records
+        ],
+    )
+
+
+def _replace_listing_pages(session: Session, records: list[AgencyRecord]) -> None:
+    if not records:
+        return
+    session.execute(delete(ListingPage).where(ListingPage.agency_id.in_([r.id for r in records])))
+    pages = [{"agency_id": r.id, "url": url} for r in records for url in r.listing_urls]
+    if pages:
+        session.execute(ListingPage.__table__.insert(), pages)
+
+
+def list_agencies(session: Session) -> list[AgencyStatus]:
+    """Every registered agency by id, with its latest site outcome (recorded under its id or a listing URL)."""
+    outcomes = last_outcomes(session)
+    agencies = session.scalars(select(Agency).options(selectinload(Agency.listing_pages)).order_by(Agency.id))
+    result = []
+    for agency in agencies:
+        urls = tuple(page.url for page in agency.listing_pages)
+        candidates = [outcomes[key] for key in (agency.id, *urls) if key in outcomes]
+        latest = max(candidates, key=lambda o: o.id, default=None)
+        result.append(
+            AgencyStatus(agency.id, agency.name, agency.level, agency.parent_id, agency.verified, urls, latest)
+        )
+    return result
+
+
+def agencies_for_listing(session: Session, url: str) -> list[Agency]:
+    """The agencies whose registered listing pages include this exact URL, by id."""
+    stmt = select(Agency).join(ListingPage).where(ListingPage.url == url).order_by(Agency.id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,286 @@
+"""Reports and their versions: upsert a parsed report, read back the current ones for export, and their history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.cells import FINDING_KEYS, Cell, cells_of, findings_of, is_usable, tables_of, without_nul
+from storage.db import dialect_insert
+from storage.models import (
+    TABLES,
+    Report,
+    ReportAttachment,
+    ReportCell,
+    ReportFinding,
+    ReportVersion,
+    utcnow,
+)
+
+NEW, UNCHANGED, REVISED = "new", "unchanged", "revised"
+# A new document whose parse is unusable arrived while the current version is usable: it is stored as a version,
+# but the current pointer stays on the good one. A broken fetch never overwrites a good report.
+KEPT = "kept"
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 500  # reports per batch when exporting; their version ids stay well under SQLite's parameter limit
+
+
+def agency_key(agency_id: str | None, agency_name: str) -> str:
+    """The natural key of a report's agency: its registry id, or "name:" + the name for unregistered agencies."""
+    return agency_id if agency_id is not None else f"name:{agency_name}"
+
+
+def upsert_report(
+    session: Session,
+    *,
+    agency_id: str | None,
+    agency_name: str,
+    year: int,
+    source_url: str,
+    document_sha256: str,
+    parsed: dict[str, Any],
+    attachments: Sequence[tuple[str, str]] = (),
+    fetched_at: datetime | None = None,
+) -> str:
+    """Store a parsed report; returns NEW, UNCHANGED, REVISED or KEPT.
+
+    document_sha256 is the main document, already stored with store_document; attachments are (url, sha256) pairs
+    of stored documents. The same document again is UNCHANGED and writes nothing. A different document becomes a
+    new version (earlier ones are kept) and the current one (REVISED), unless it is unusable while the current one is
+    usable: then it is stored but not made current (KEPT). Concurrent upserts of one report are serialized.
+    """
+    cells, findings = cells_of(parsed), findings_of(parsed)  # validate before writing anything
+    agency_name = without_nul(agency_name)
+    _check_sha(document_sha256, "document_sha256")
+    for url, sha in attachments:
+        _check_sha(sha, f"attachment {url}")
+    report = _locked_report(session, agency_id, agency_name, year)
+    known = select(ReportVersion.id).where(
+        ReportVersion.report_id == report.id, ReportVersion.document_sha256 == document_sha256
+    )
+    if session.scalar(known) is not None:
+        return UNCHANGED
+    current = session.get(ReportVersion, report.current_version_id) if report.current_version_id else None
+    version = _add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow())
+    _add_rows(session, version.id, cells, findings, attachments)
+    if current is not None and current.status == "ok" and version.status != "ok":
+        session.flush()
+        return KEPT
+    report.current_version_id = version.id
+    report.updated_at = utcnow()
+    if agency_id is not None:
+        report.agency_name = agency_name  # unregistered agencies are keyed by their name, which must not move
+    session.flush()
+    return NEW if current is None else REVISED
+
+
+def _check_sha(value: str, what: str) -> None:
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        raise ValueError(f"{what}: expected a sha256 hex digest from store_document, got {value!r}")
+
+
+def _locked_report(session: Session, agency_id: str | None, agency_name: str, year: int) -> Report:
+    """The report row, created if new and locked until the caller's transaction ends (PostgreSQL row lock; SQLite
+    transactions already hold the write lock from their start)."""
+    key = agency_key(agency_id, agency_name)
+    insert = dialect_insert(session, Report.__table__).values(
+        agency_key=key, agency_id=agency_id, agency_name=agency_name, year=year, updated_at=utcnow()
+    )
+    session.execute(insert.on_conflict_do_nothing(index_elements=["agency_key", "year"]))
+    stmt = select(Report).where(Report.agency_key == key, Report.year == year).with_for_update()
+    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+
+
+def _add_version(
+    session: Session, report: Report, source_url: str, sha256: str, parsed: dict[str, Any], fetched_at: datetime
+) -> ReportVersion:
+    number = session.scalar(
+        select(func.coalesce(func.max(ReportVersion.version), 0)).where(ReportVersion.report_id == report.id)
+    )
+    version = ReportVersion(
+        report_id=report.id,
+        version=number + 1,
+        document_sha256=sha256,
+        source_url=source_url,
+        title=without_nul(parsed.get("title")),
+        published=_date(parsed.get("published")),
+        template=parsed.get("template") or "unknown",
+        parsed={k: v for k, v in parsed.items() if k not in (*TABLES, "findings")},
+        fetched_at=fetched_at,
+        status="ok" if is_usable(parsed) else "unreadable",
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _date(value: Any) -> date | None:
+    """The published date when the parser gave an ISO date; anything else stays only in the parsed JSON."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _add_rows(
+    session: Session,
+    version_id: int,
+    cells: list[Cell],
+    findings: list[dict[str, str | None]],
+    attachments: Iterable[tuple[str, str]],
+) -> None:
+    if cells:
+        session.execute(ReportCell.__table__.insert(), [{"version_id": version_id, **c._asdict()} for c in cells])
+    if findings:
+        session.execute(
+            ReportFinding.__table__.insert(),
+            [
+                {
+                    "version_id": version_id,
+                    "rule": f["rule"],
+                    "severity": f["severity"],
+                    "location": f["where"],
+                    "message": f["message"],
+                }
+                for f in findings
+            ],
+        )
+    rows = {url: {"version_id": version_id, "url": url, "document_sha256": sha} for url, sha in attachments}
+    if rows:
+        session.execute(ReportAttachment.__table__.insert(), list(rows.values()))
+
+
+def iter_reports(session: Session, year: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every report's current version as the parse JSON, its tables and findings read back from their rows, plus
+    agency_id, agency_name, source_url, version, fetched_at (ISO), document_sha256, status and attachments.
+
+    "year" is the report's stored year (the parse may have left it null when the crawler read it from the title).
+    """
+    stmt = select(Report, ReportVersion).join(ReportVersion, Report.current_version_id == ReportVersion.id)
+    if year is not None:
+        stmt = stmt.where(Report.year == year)
+    # Streamed in chunks: a national crawl holds far more report texts than should sit in memory at once.
+    result = session.execute(stmt.order_by(Report.year, Report.agency_key).execution_options(yield_per=_CHUNK))
+    for chunk in result.partitions():
+        cells, findings, attachments = _version_details(session, [version.id for _, version in chunk])
+        for report, version in chunk:
+            vid = version.id
+            yield _export(report, version, cells.get(vid, []), findings.get(vid, []), attachments.get(vid, []))
+
+
+def _version_details(
+    session: Session, version_ids: list[int]
+) -> tuple[dict[int, list[Cell]], dict[int, list[dict[str, str | None]]], dict[int, list[dict[str, str]]]]:
+    """Cells, findings and attachments of these versions, each grouped by version id in insertion order."""
+
+    # Plain rows, not entities: an export reads hundreds of cells per report, and ORM objects cost ten times more.
+    def grouped(model: Any, *columns: Any) -> dict[int, list[Any]]:
+        stmt = select(model.version_id, *columns).where(model.version_id.in_(version_ids)).order_by(model.id)
+        groups: dict[int, list[Any]] = {}
+        for version_id, *values in session.execute(stmt):
+            groups.setdefault(version_id, []).append(values)
+        return groups
+
+    cells = grouped(ReportCell, ReportCell.table_key, ReportCell.row_key, ReportCell.column_key, ReportCell.value)
+    findings = grouped(
+        ReportFinding, ReportFinding.rule, ReportFinding.severity, ReportFinding.location, ReportFinding.message
+    )
+    attachments = grouped(ReportAttachment, ReportAttachment.url, ReportAttachment.document_sha256)
+    return (
+        {vid: [Cell(*values) for values in rows] for vid, rows in cells.items()},
+        {vid: [dict(zip(FINDING_KEYS, values, strict=True)) for values in rows] for vid, rows in findings.items()},
+        {vid: [{"url": url, "document_sha256": sha} for url, sha in rows] for vid, rows in attachments.items()},
+    )
+
+
+def _export(
+    report: Report,
+    version: ReportVersion,
+    cells: list[Cell],
+    findings: list[dict[str, str | None]],
+    attachments: list[dict[str, str]],
+) -> dict[str, Any]:
+    return {
+        **version.parsed,
+        "year": report.year,
+        **tables_of(cells),
+        "findings": findings,
+        "agency_id": report.agency_id,
+        "agency_name": report.agency_name,
+        "source_url": version.source_url,
+        "version": version.version,
+        "fetched_at": version.fetched_at.isoformat(),
+        "document_sha256": version.document_sha256,
+        "status": version.status,
+        "attachments": attachments,
+    }
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    document_sha256: str
+    source_url: str
+    title: str | None
+    published: date | None
+    fetched_at: datetime
+    status: str
+    current: bool
+
+
+def report_history(
+    session: Session, agency_id: str | None, year: int, *, agency_name: str | None = None
+) -> list[VersionInfo]:
+    """Every version of one report, oldest first; an unregistered agency is named by agency_name instead of id."""
+    if agency_id is None and agency_name is None:
+        raise ValueError("report_history needs an agency_id or, for unregistered agencies, an agency_name")
+    key = agency_key(agency_id, agency_name or "")
+    stmt = (
+        select(ReportVersion, Report.current_version_id)
+        .join(Report, ReportVersion.report_id == Report.id)
+        .where(Report.agency_key == key, Report.year == year)
+        .order_by(ReportVersion.version)
+    )
+    return [
+        VersionInfo(
+            v.version, v.document_sha256, v.source_url, v.title, v.published, v.fetched_at, v.status, v.id == current_id
+        )
+        for v, current_id in session.execute(stmt)
+    ]
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What the audit needs of a current report, without its text and tables."""
+
+    agency_id: str | None
+    agency_name: str
+    year: int
+    published: date | None
+    status: str
+    version: int
+    source_url: str
+    fetched_at: datetime
+
+
+def report_summaries(session: Session, year: int) -> list[ReportSummary]:
+    """The current version of every report for the year, by agency."""
+    stmt = (
+        select(Report, ReportVersion)
+        .join(ReportVersion, Report.current_version_id == ReportVersion.id)
+        .where(Report.year == year)
+        .order_by(Report.agency_key)
+    )
+    return [
+        ReportSummary(r.agency_id, r.agency_name, r.year, v.published, v.status, v.version, v.source_url, v.fetched_at)
+        for r, v in session.execute(stmt)
+    ]

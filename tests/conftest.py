@@ -1,0 +1,3 @@
+"""Shared pytest fixtures."""
+
+from tests.storage_fixtures import *  # noqa: F403

@@ -1,0 +1,195 @@
+"""The registry: reading and validating the CSV, importing it in place, and listing agencies with their outcomes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.db import make_engine, upgrade
+from storage.models import Agency, ListingPage
+from storage.registry import (
+    AgencyRecord,
+    ImportResult,
+    RegistryError,
+    agencies_for_listing,
+    import_registry,
+    list_agencies,
+    read_registry,
+)
+from storage.runs import finish_run, record_site_outcome, start_run
+
+STARTER = Path(__file__).resolve().parents[1] / "storage" / "registry_data" / "starter.csv"
+PREFECTURE_COLUMN = "http://xjtc.gov.cn/zfxxgk/xxgkzl/zfxxgk1/zfxxgknb/"
+HEADER = "id,name,level,parent,listing_url\n"
+GOOD = HEADER + (
+    "xj-tacheng-prefecture,塔城地区行政公署,prefecture,,https://www.xjtc.gov.cn/nb/\n"
+    "xj-tuoli-county,托里县人民政府,county,xj-tacheng-prefecture,https://www.xjtl.gov.cn/nb/ https://www.xjtc.gov.cn/nb/\n"
+)
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "registry.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def load(engine, path: Path) -> ImportResult:
+    with Session(engine) as session, session.begin():
+        return import_registry(session, read_registry(path, session))
+
+
+def snapshot(session: Session) -> tuple[list, list]:
+    agencies = session.execute(
+        select(Agency.id, Agency.name, Agency.level, Agency.parent_id, Agency.verified, Agency.updated_at).order_by(
+            Agency.id
+        )
+    ).all()
+    pages = select(ListingPage.agency_id, ListingPage.url).order_by(ListingPage.agency_id, ListingPage.url)
+    return agencies, session.execute(pages).all()
+
+
+def test_starter_registry_imports_and_reimports_without_duplicates(engine):
+    assert load(engine, STARTER) == ImportResult(added=6, updated=0, unchanged=0)
+    assert load(engine, STARTER) == ImportResult(added=0, updated=0, unchanged=6)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Agency)) == 6
+        assert session.scalar(select(func.count()).select_from(ListingPage)) == 6
+        hatu = session.get(Agency, "xj-tuoli-hatu-town")
+        assert (hatu.level, hatu.parent_id, hatu.verified) == ("township", "xj-tuoli-county", False)
+        sharing = [a.id for a in agencies_for_listing(session, PREFECTURE_COLUMN)]
+        assert sharing == ["xj-tacheng-prefecture", "xj-tuoli-county", "xj-tuoli-hatu-town"]
+
+
+def test_reimport_updates_in_place_and_replaces_listing_pages(engine, tmp_path):
+    load(engine, write(tmp_path, GOOD))
+    with Session(engine) as session:
+        before = {a.id: a.updated_at for a in session.scalars(select(Agency))}
+    changed = GOOD.replace("托里县人民政府,county", "托里县人民政府办公室,department").replace(
+        "https://www.xjtl.gov.cn/nb/ https://www.xjtc.gov.cn/nb/", "https://www.xjtl.gov.cn/xxgknb/"
+    )
+    assert load(engine, write(tmp_path, changed)) == ImportResult(added=0, updated=1, unchanged=1)
+    with Session(engine) as session:
+        county = session.get(Agency, "xj-tuoli-county")
+        assert (county.name, county.level) == ("托里县人民政府办公室", "department")
+        assert [p.url for p in county.listing_pages] == ["https://www.xjtl.gov.cn/xxgknb/"]
+        assert county.updated_at > before["xj-tuoli-county"]
+        assert session.get(Agency, "xj-tacheng-prefecture").updated_at == before["xj-tacheng-prefecture"]
+        # The prefecture still lists its page; the county no longer shares it.
+        assert [a.id for a in agencies_for_listing(session, "https://www.xjtc.gov.cn/nb/")] == ["xj-tacheng-prefecture"]
+        assert session.scalar(select(func.count()).select_from(Agency)) == 2
+
+
+def test_agencies_missing_from_a_later_file_are_kept(engine, tmp_path):
+    load(engine, write(tmp_path, GOOD))
+    only_prefecture = GOOD.splitlines(keepends=True)[:2]
+    assert load(engine, write(tmp_path, "".join(only_prefecture))) == ImportResult(0, 0, 1)
+    with Session(engine) as session:
+        assert session.get(Agency, "xj-tuoli-county") is not None
+
+
+def test_bom_crlf_blank_lines_and_extra_columns_are_accepted(engine, tmp_path):
+    content = (
+        "\ufeffID, Name ,level,parent,listing_url,verified,备注\r\n"
+        "xj-tacheng-city,塔城市人民政府,county,,https://www.xjtcsh.gov.cn/zfxxgk/zfxxgknb/,yes,县级市\r\n"
+        "\r\n"
+        "xj-hatu,托里县哈图镇人民政府,township,xj-tacheng-city,,\r\n"
+    )
+    records = read_registry(write(tmp_path, content))
+    assert records == [
+        AgencyRecord(
+            "xj-tacheng-city", "塔城市人民政府", "county", None, ("https://www.xjtcsh.gov.cn/zfxxgk/zfxxgknb/",), True
+        ),
+        AgencyRecord("xj-hatu", "托里县哈图镇人民政府", "township", "xj-tacheng-city", (), False),
+    ]
+    assert load(engine, write(tmp_path, content)) == ImportResult(2, 0, 0)
+
+
+def test_parent_may_already_be_registered(engine, tmp_path):
+    load(engine, write(tmp_path, GOOD))
+    child = HEADER + "xj-tuoli-hatu,托里县哈图镇人民政府,township,xj-tuoli-county,https://www.xjtl.gov.cn/nb/\n"
+    assert load(engine, write(tmp_path, child, "child.csv")) == ImportResult(1, 0, 0)
+
+
+def test_parent_is_checked_at_import_when_read_without_a_session(engine, tmp_path):
+    orphan = HEADER + "xj-tuoli-hatu,托里县哈图镇人民政府,township,xj-nowhere,\n"
+    records = read_registry(write(tmp_path, orphan))  # the file alone cannot tell
+    with Session(engine) as session, session.begin(), pytest.raises(RegistryError, match="xj-nowhere"):
+        import_registry(session, records)
+
+
+BAD_FILES = {
+    "missing column": ("id,name,level,listing_url\nxj-a,甲县,county,https://a.gov.cn/\n", "missing columns: parent"),
+    "duplicate id": (GOOD + "xj-tuoli-county,托里县,county,,https://b.gov.cn/\n", "duplicate id 'xj-tuoli-county'"),
+    "unknown level": (HEADER + "xj-a,甲市人民政府,city,,https://a.gov.cn/\n", "unknown level 'city'"),
+    "ftp url": (HEADER + "xj-a,甲县人民政府,county,,ftp://a.gov.cn/nb/\n", "not an http(s) URL"),
+    "url without host": (HEADER + "xj-a,甲县人民政府,county,,https:///nb/\n", "not an http(s) URL"),
+    "relative url": (HEADER + "xj-a,甲县人民政府,county,,www.a.gov.cn/nb/\n", "not an http(s) URL"),
+    "unknown parent": (HEADER + "xj-a,甲镇人民政府,township,xj-nowhere,https://a.gov.cn/\n", "parent 'xj-nowhere'"),
+    "parent cycle": (HEADER + "xj-a,甲,county,xj-b,\nxj-b,乙,county,xj-a,\n", "parent cycle"),
+    "empty id": (HEADER + ",甲县人民政府,county,,https://a.gov.cn/\n", "line 2: empty id"),
+    "id with colon": (HEADER + "name:甲,甲县人民政府,county,,https://a.gov.cn/\n", "must be a slug"),
+    "empty name": (HEADER + "xj-a,,county,,https://a.gov.cn/\n", "empty name"),
+    "bad verified": ("id,name,level,parent,listing_url,verified\nxj-a,甲,county,,,maybe\n", "verified must be"),
+    "empty file": ("", "empty"),
+    "nul byte": (GOOD + "xj-a,甲\x00,county,,\n", "control character"),
+    "unclosed quote": (GOOD + 'xj-a,"甲' + "x" * 140_000 + "\n", "not a CSV row"),
+    "header only": (HEADER, "no agencies"),
+    "not utf-8": ((HEADER + "xj-a,甲县人民政府,county,,https://a.gov.cn/\n").encode("gbk"), "not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
+def test_bad_registry_files_raise_and_change_nothing(engine, tmp_path, case):
+    content, message = BAD_FILES[case]
+    load(engine, write(tmp_path, GOOD, "good.csv"))
+    bad = write(tmp_path, content)
+    with Session(engine) as session, session.begin():
+        before = snapshot(session)
+        with pytest.raises(RegistryError, match=re.escape(message)) as raised:
+            import_registry(session, read_registry(bad, session))
+        # Checked inside the same transaction: nothing was written before the error, not merely rolled back.
+        assert snapshot(session) == before
+    assert "\n" not in str(raised.value)
+    assert str(bad) in str(raised.value) or "registry" in str(raised.value)
+
+
+def test_missing_file_is_a_registry_error(tmp_path):
+    with pytest.raises(RegistryError, match="no such file"):
+        read_registry(tmp_path / "nope.csv")
+
+
+def test_records_built_in_code_are_validated_too(engine):
+    with Session(engine) as session, session.begin(), pytest.raises(RegistryError, match="unknown level"):
+        import_registry(session, [AgencyRecord("xj-a", "甲", "village")])
+
+
+def test_list_agencies_shows_each_latest_outcome(engine):
+    load(engine, STARTER)
+    with Session(engine) as session, session.begin():
+        first = start_run(session, "scheduled")
+        record_site_outcome(session, first, PREFECTURE_COLUMN, "unreachable", errors=3, message="timeout")
+        record_site_outcome(session, first, "xj-tacheng-city", "found", pages=2, reports_found=4, reports_new=4)
+        finish_run(session, first, "completed")
+        second = start_run(session, "manual")
+        record_site_outcome(session, second, "xj-tuoli-county", "nothing_found", pages=1)
+        finish_run(session, second, "completed")
+    with Session(engine) as session:
+        listed = {a.id: a for a in list_agencies(session)}
+        assert list(listed) == sorted(listed)
+        assert listed["xj-tacheng-prefecture"].last_outcome.outcome == "unreachable"  # by its listing URL
+        assert listed["xj-tuoli-county"].last_outcome.outcome == "nothing_found"  # its own key is newer
+        assert listed["xj-tacheng-city"].last_outcome.reports_new == 4
+        assert listed["ha-jiaxian-county"].last_outcome is None
+        assert listed["xj-tuoli-county"].listing_urls == (PREFECTURE_COLUMN,)
