@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -44,3 +45,140 @@ def parse(file: ReportFile):
         fail(f"{file.name}: internal error while parsing ({type(exc).__name__}: {exc})", code=2)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
+
+
+# ---- the database ---------------------------------------------------------------------------------------------
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL; default NIANBAO_DATABASE_URL or "
+                                              "sqlite:///nianbao.sqlite in the working directory.")]
+
+
+@contextmanager
+def database(url: str | None):
+    """An engine on an up-to-date schema (or a one-line error), disposed when the command ends."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from storage.db import make_engine, upgrade
+
+    engine = None
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except (SQLAlchemyError, ArgumentError, OSError, ValueError) as exc:
+        if engine is not None:
+            engine.dispose()
+        fail(f"cannot open the database: {str(exc).splitlines()[0]}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+sites = typer.Typer(help="The registry of agencies and their listing pages.", no_args_is_help=True)
+app.add_typer(sites, name="sites")
+
+
+@sites.command("import")
+def sites_import(file: Annotated[Path, typer.Argument(help="Registry CSV: id,name,level,parent,listing_url")],
+                 db: DbOption = None):
+    """Load the agency registry; re-importing updates rows in place and duplicates nothing."""
+    from sqlalchemy.orm import Session
+
+    from storage.registry import RegistryError, import_registry, read_registry
+
+    with database(db) as engine:
+        try:
+            with Session(engine) as session, session.begin():
+                result = import_registry(session, read_registry(file, session))
+        except RegistryError as exc:
+            fail(str(exc))
+    typer.echo(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+@sites.command("list")
+def sites_list(db: DbOption = None):
+    """The registry, with each site's last crawl outcome."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from sqlalchemy.orm import Session
+
+    from storage.registry import list_agencies
+
+    header = ("id", "name", "level", "parent", "listing pages", "last crawl")
+    with database(db) as engine, Session(engine) as session:
+        rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(a.listing_urls),
+                 a.last_outcome.outcome if a.last_outcome else "never crawled") for a in list_agencies(session)]
+    if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
+        for row in (header, *rows):
+            typer.echo("\t".join(row))
+        return
+    table = RichTable(*header, box=None)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+@app.command()
+def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
+          as_of: Annotated[str | None, typer.Option(help="Judge deadlines as of YYYY-MM-DD; default today.")] = None,
+          fmt: Annotated[str, typer.Option("--format", help="table, json, csv or html")] = "table",
+          out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+          db: DbOption = None):
+    """Which registered agencies have and have not published their report for a year, against the legal deadline."""
+    import os
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from nianbao import audit as auditing
+    from nianbao.audit.load import load
+
+    renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
+    if fmt not in (*renderers, "table"):
+        fail(f"unknown format {fmt!r}: use table, json, csv or html")
+    try:
+        when = date.fromisoformat(as_of) if as_of else date.today()
+        settings = auditing.Settings.from_env(os.environ)
+    except ValueError as exc:
+        fail(f"bad --as-of or setting: {exc}")
+    with database(db) as engine, Session(engine) as session:
+        result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings)
+    if fmt == "table":
+        from rich.console import Console
+
+        console = Console(file=out.open("w", encoding="utf-8") if out else None, soft_wrap=out is not None)
+        console.print(auditing.render_table(result))
+        return
+    write_text(renderers[fmt](result), out)
+
+
+@app.command()
+def export(year: Annotated[int | None, typer.Option(help="Only reports on this year.")] = None,
+           fmt: Annotated[str, typer.Option("--format", help="json or csv (one row per cell)")] = "json",
+           out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+           db: DbOption = None):
+    """Every stored report with its parsed tables and findings."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.export import write_csv, write_json
+    from storage.reports import iter_reports
+
+    if fmt not in ("json", "csv"):
+        fail(f"unknown format {fmt!r}: use json or csv")
+    with database(db) as engine, Session(engine) as session:
+        stream = out.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if out else sys.stdout
+        try:
+            (write_csv if fmt == "csv" else write_json)(iter_reports(session, year), stream)
+        finally:
+            if out:
+                stream.close()
+
+
+def write_text(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")

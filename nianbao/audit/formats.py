@@ -64,7 +64,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _cell(value) -> object:
+def excel_safe(value) -> object:
     """Scraped text starting with = + - @ would run as a formula in Excel; a leading ' keeps it text."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -78,7 +78,7 @@ def csv_row(row: AgencyAudit) -> list:
         " | ".join(f"{c.rule}: {c.message}" for c in row.checks), row.title, row.source_url, row.site_outcome,
         "; ".join(row.notes),
     )
-    return [_cell(v) for v in values]
+    return [excel_safe(v) for v in values]
 
 
 def render_csv(result: AuditResult) -> str:

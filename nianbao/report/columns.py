@@ -14,21 +14,23 @@ _COLUMN_RULES = {"balance", "handled_total"}
 
 
 def resolve_by_columns(reads: dict[str, RowRead]) -> None:
-    """Adopt, for each ambiguous row, the one placement that breaks fewer column sums than every other."""
+    """Adopt, for each ambiguous row, the one placement under which every column sum holds.
+
+    When no placement makes the columns add up, the source itself is inconsistent there: the disputed cells stay
+    null rather than be guessed into a finding the report does not print.
+    """
     changed = True
     while changed:
         changed = False
         for key, read in reads.items():
             if len(read.readings) < 2:
                 continue
-            scores = {reading: _violations(reads, key, reading) for reading in read.readings}
-            best = min(scores.values())
-            winners = [r for r, s in scores.items() if s == best]
-            if len(winners) == 1 and len(scores) > 1:
+            winners = [r for r in read.readings if _violations(reads, key, r) == 0]
+            if len(winners) == 1:
                 read.cells, read.readings = winners[0], ()
                 for finding in read.findings:
                     if finding.rule == "cell_count":
-                        finding.message += "; placed by the table's column sums"
+                        finding.message = finding.message.split("; left null")[0] + "; placed by the column sums"
                 changed = True
 
 

@@ -1,0 +1,48 @@
+"""`nianbao export`: every stored report with its parsed tables, as JSON or as CSV with one row per cell."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from nianbao.audit.formats import excel_safe
+
+TABLES = ("active_disclosure", "applications", "review_litigation")
+CSV_COLUMNS = ("agency_id", "agency_name", "year", "title", "published", "template", "source_url", "version",
+               "table", "row", "column", "value")
+
+
+def write_json(reports: Iterable[dict], out: TextIO) -> int:
+    """A JSON array written as it streams, so a national export never sits whole in memory."""
+    count = 0
+    out.write("[")
+    for report in reports:
+        out.write(",\n" if count else "\n")
+        json.dump(report, out, ensure_ascii=False)
+        count += 1
+    out.write("\n]\n")
+    return count
+
+
+def cells(report: dict) -> Iterator[tuple[str, str, str, float | int | None]]:
+    for table in TABLES:
+        for row, columns in (report.get(table) or {}).items():
+            for column, value in columns.items():
+                yield table, row, column, value
+
+
+def write_csv(reports: Iterable[dict], out: TextIO) -> int:
+    """One row per cell (tidy, for pandas or Excel); UTF-8 with BOM is the caller's encoding choice."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for report in reports:
+        head = [report.get("agency_id") or "", report.get("agency_name") or report.get("agency") or "",
+                report.get("year"), report.get("title") or "", report.get("published") or "",
+                report.get("template") or "", report.get("source_url") or "", report.get("version") or ""]
+        for table, row, column, value in cells(report):
+            writer.writerow([excel_safe(v) for v in (*head, table, row, column, value)])
+        count += 1
+    return count
