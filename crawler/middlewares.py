@@ -1,0 +1,142 @@
+"""Downloader middlewares: encoding repair, challenge-page detection, conditional requests, spaced-out retries."""
+
+from __future__ import annotations
+
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response, TextResponse
+from scrapy.utils.asyncio import sleep
+
+from crawler.encoding import is_text, page_encoding
+from crawler.fetchstate import Validators, load_validators, save_validators
+from crawler.items import ReportItem
+from crawler.outcomes import BlockedPage
+
+# Anti-crawler products seen on government sites: 瑞数 ($_ts, HTTP 412), 加速乐 (__jsl_clearance, HTTP 521),
+# 网站卫士 (wzws_cid), 云锁 (yunsuo_session_verify). Their pages are small, mostly script.
+CHALLENGE_STATUSES = (412, 521)
+CHALLENGE_MARKERS = ("$_ts", "__jsl_clearance", "wzws_cid", "yunsuo_session_verify", "请开启JavaScript", "安全验证")
+MAX_CHALLENGE_BYTES = 32 * 1024
+MAX_CHALLENGE_TEXT = 200
+
+
+class EncodingFixMiddleware:
+    """Decodes pages by what their bytes are when the charset header is missing or wrong (GBK as GB18030)."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        # Scrapy makes PDFs TextResponses too; and bytes that are all ASCII read the same in any encoding.
+        if not isinstance(response, TextResponse) or response.body.isascii() or not is_text(response.body):
+            return response
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        encoding = page_encoding(response.body, content_type)
+        if encoding == response.encoding:
+            return response
+        self.stats.inc_value(f"nianbao/encoding_fixed/{encoding}")
+        return response.replace(encoding=encoding)
+
+
+class BlockedPageMiddleware:
+    """Turns HTTP 412 and JavaScript challenge pages into BlockedPage errors, so the site is recorded as blocked."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if looks_blocked(response):
+            self.stats.inc_value("nianbao/blocked_pages")
+            raise BlockedPage(f"HTTP {response.status} challenge page at {response.url}")
+        return response
+
+
+def looks_blocked(response: Response) -> bool:
+    if response.status in CHALLENGE_STATUSES:
+        return True
+    if not isinstance(response, TextResponse) or len(response.body) > MAX_CHALLENGE_BYTES:
+        return False
+    text = response.text
+    if not any(marker in text for marker in CHALLENGE_MARKERS):
+        return False
+    visible = "".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
+    return len(visible.strip()) < MAX_CHALLENGE_TEXT
+
+
+class ConditionalRequestsMiddleware:
+    """If-None-Match / If-Modified-Since on report pages and attachments stored before (meta nianbao_conditional)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.validators: dict[str, Validators] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        source = crawler.settings.get("NIANBAO_FETCH_STATE")
+        if not source:
+            raise NotConfigured("NIANBAO_FETCH_STATE is not set")
+        middleware = cls(source)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self) -> None:
+        self.validators = load_validators(self.source)
+
+    def process_request(self, request: Request) -> None:
+        known = self.validators.get(request.url)
+        if not known or not request.meta.get("nianbao_conditional"):
+            return
+        if known.get("etag"):
+            request.headers.setdefault(b"If-None-Match", known["etag"])
+        if known.get("last_modified"):
+            request.headers.setdefault(b"If-Modified-Since", known["last_modified"])
+
+    def item_scraped(self, item) -> None:
+        # Only documents that went through every pipeline count as stored; a failed parse is fetched again.
+        if not isinstance(item, ReportItem):
+            return
+        for document in item.documents:
+            if not document.unchanged and (document.etag or document.last_modified):
+                self.validators[document.url] = {
+                    "etag": document.etag or "",
+                    "last_modified": document.last_modified or "",
+                }
+
+    def spider_closed(self) -> None:
+        save_validators(self.source, self.validators)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, spaced out (base, 2×base, 4×base … seconds) so a struggling county server can recover."""
+
+    backoff = 2.0
+    backoff_max = 60.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        middleware.backoff = crawler.settings.getfloat("NIANBAO_RETRY_BACKOFF", cls.backoff)
+        middleware.backoff_max = crawler.settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX", cls.backoff_max)
+        return middleware
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        return await self._spaced(super().process_response(request, response))
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+        return await self._spaced(super().process_exception(request, exception))
+
+    async def _spaced(self, result):
+        if isinstance(result, Request):
+            await sleep(min(self.backoff * 2 ** (result.meta.get("retry_times", 1) - 1), self.backoff_max))
+        return result

@@ -1,0 +1,1 @@
+"""The project's one spider lives here; sites are data (the registry), not spider classes."""

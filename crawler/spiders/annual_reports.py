@@ -1,0 +1,270 @@
+"""The one spider: every registered listing page, its pagination, the reports it lists and their attachments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.attachments import DOCUMENT_KINDS, Attachment, find_attachments, page_holds_report
+from crawler.attribution import Attribution, Attributor
+from crawler.items import FetchedDocument, ReportItem, SiteOutcome, UnchangedItem
+from crawler.links import is_report_title, report_year
+from crawler.outcomes import LAYOUT_CHANGED, ListingState, classify_failure, is_refused_by_us, worst
+from crawler.platforms import Record, detect, named
+from crawler.sites import Site, load_sites, select_sites
+
+CONDITIONAL = {"nianbao_conditional": True, "handle_httpstatus_list": [304]}
+
+
+@dataclass
+class FoundReport:
+    """A report link read from a listing page, carried to the page's callback."""
+
+    site_id: str
+    listing_url: str
+    record: Record
+    attribution: Attribution | None  # from the title; None when the title names no agency
+
+
+class ReportsSpider(Spider):
+    name = "reports"
+
+    def __init__(self, site: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.site_arg = site
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup(load_sites(crawler.settings), crawler.settings.getint("NIANBAO_MAX_LISTING_PAGES"))
+        crawler.signals.connect(spider.send_outcomes_when_idle, signal=signals.spider_idle)
+        return spider
+
+    def setup(self, sites: list[Site], max_pages: int) -> None:
+        self.attributor = Attributor(sites)
+        self.targets = select_sites(sites, self.site_arg)
+        self.max_pages = max_pages
+        # Only the registered sites' own hosts: spam domains copy government pages and their links.
+        self.allowed_domains = sorted({_domain(url) for site in sites for url in site.listing_urls} - {""})
+        self.listings: dict[str, ListingState] = {}
+        self.seen_reports: set[str] = set()
+        self.attributed: Counter[str] = Counter()
+        self.outcomes_sent = False
+
+    async def start(self):
+        for site in self.targets:
+            if not site.listing_urls:
+                self.logger.warning("site %s has no listing page registered", site.id)
+                self.crawler.stats.inc_value("nianbao/sites_without_listing")
+            for url in site.listing_urls:
+                if url in self.listings:  # a listing shared by several agencies is read once
+                    continue
+                self.listings[url] = ListingState(url)
+                try:
+                    request = Request(url)
+                except ValueError as error:  # "www.x.gov.cn/…" without a scheme, typed into the registry
+                    self.listings[url].fail(LAYOUT_CHANGED, f"invalid listing URL {url!r}: {error}")
+                    continue
+                yield self._listing_request(request, url, 1, None)
+
+    # Listing pages
+
+    def _listing_request(self, request: Request, root: str, page: int, platform: str | None) -> Request:
+        meta = {**request.meta, "listing": root, "page": page, "platform": platform}
+        return request.replace(callback=self.parse_listing, errback=self.listing_failed, meta=meta)
+
+    def parse_listing(self, response: Response):
+        root, page = response.meta["listing"], response.meta["page"]
+        state = self.listings[root]
+        if not isinstance(response, TextResponse):
+            state.fail(LAYOUT_CHANGED, f"{response.url} is not a page")
+            return
+        platform = named(response.meta["platform"]) if response.meta["platform"] else detect(response)
+        state.platforms.add(platform.name)
+        state.pages += 1
+        self.crawler.stats.inc_value("nianbao/listing_pages")
+        records = platform.records(response)
+        state.records += len(records)
+        for record in records:
+            if is_report_title(record.title):
+                yield from self._report_link(record, root, state)
+        for request, number in platform.pages(response, page, self.max_pages):
+            yield self._listing_request(request, root, number, platform.name)
+
+    def listing_failed(self, failure: Failure) -> None:
+        outcome, detail = classify_failure(failure)
+        self.listings[failure.request.meta["listing"]].fail(outcome, detail)
+        self.crawler.stats.inc_value(f"nianbao/listing_failed/{outcome}")
+        self.logger.warning("listing %s: %s", outcome, detail)
+
+    def _report_link(self, record: Record, root: str, state: ListingState):
+        url = urldefrag(record.url).url
+        if not self.followable(url):
+            self.crawler.stats.inc_value("nianbao/offsite_report_links")
+            self.logger.info("not following offsite report link %s on %s", url, root)
+            return
+        state.reports += 1
+        if url in self.seen_reports:
+            return
+        self.seen_reports.add(url)
+        found = FoundReport(
+            site_id=self.attributor.owner(root) or "",
+            listing_url=root,
+            record=Record(record.title, url, record.date),
+            attribution=self.attributor.from_title(record.title, root),
+        )
+        yield Request(
+            url, callback=self.parse_report, errback=self.report_failed, meta=CONDITIONAL, cb_kwargs={"found": found}
+        )
+
+    def followable(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == domain or host.endswith("." + domain) for domain in self.allowed_domains)
+
+    # Report pages and their attachments
+
+    def parse_report(self, response: Response, found: FoundReport):
+        if response.status == 304:
+            self.crawler.stats.inc_value("nianbao/reports/unchanged")
+            yield self._unchanged(found)
+            return
+        page = FetchedDocument.from_response(response)
+        attachments: list[Attachment] = []
+        holds_report = True
+        if page.kind == "html" and isinstance(response, TextResponse):
+            found.attribution = found.attribution or self._attribute_by_page(response, found.listing_url)
+            attachments = [a for a in find_attachments(response) if self.followable(a.url)]
+            holds_report = page_holds_report(response)
+        item = self._report_item(found, documents=[page])
+        item.main_url = page.url if holds_report or not attachments else None
+        yield from self._next_attachment(item, attachments)
+
+    def _attribute_by_page(self, response: TextResponse, listing_url: str) -> Attribution | None:
+        headings = " ".join(response.css("title::text, h1 ::text, h2 ::text").getall())
+        body = " ".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
+        return self.attributor.from_text(headings, listing_url) or self.attributor.from_text(body, listing_url)
+
+    def _next_attachment(self, item: ReportItem, pending: list[Attachment]):
+        if not pending:
+            yield self._finish(item)
+            return
+        attachment, rest = pending[0], pending[1:]
+        # dont_filter: two pages may link one file, and a dropped duplicate would leave this report unfinished.
+        yield Request(
+            attachment.url,
+            callback=self.parse_attachment,
+            errback=self.attachment_failed,
+            dont_filter=True,
+            meta=CONDITIONAL,
+            cb_kwargs={"item": item, "attachment": attachment, "pending": rest},
+        )
+
+    def parse_attachment(self, response: Response, item: ReportItem, attachment: Attachment, pending):
+        document = FetchedDocument.from_response(response, name=attachment.name)
+        if document.unchanged or document.kind in DOCUMENT_KINDS:
+            item.documents.append(document)
+            self.crawler.stats.inc_value(f"nianbao/attachments/{document.kind or 'unchanged'}")
+        else:
+            self.crawler.stats.inc_value(f"nianbao/attachments/ignored_{document.kind}")
+            self.logger.info("attachment %s of %s is %s, not a document", response.url, item.url, document.kind)
+        yield from self._next_attachment(item, pending)
+
+    def attachment_failed(self, failure: Failure):
+        kwargs = failure.request.cb_kwargs
+        if not is_refused_by_us(failure):
+            kwargs["item"].error = f"attachment {failure.request.url}: {classify_failure(failure)[1]}"
+            self.logger.warning("report %s: %s", kwargs["item"].url, kwargs["item"].error)
+        yield from self._next_attachment(kwargs["item"], kwargs["pending"])
+
+    def report_failed(self, failure: Failure):
+        found = failure.request.cb_kwargs["found"]
+        if is_refused_by_us(failure):
+            self.crawler.stats.inc_value("nianbao/reports/skipped")  # robots.txt forbids it
+            return
+        self.crawler.stats.inc_value("nianbao/reports/failed")
+        item = self._report_item(found, documents=[])
+        item.error = classify_failure(failure)[1]
+        self.logger.warning("report %s: %s", item.url, item.error)
+        yield item
+
+    def _finish(self, item: ReportItem) -> ReportItem:
+        if item.main_url is None:  # the page is only a link: its first document attachment is the report
+            main = next((d for d in item.documents[1:] if d.unchanged or d.kind in DOCUMENT_KINDS), item.documents[0])
+            item.main_url = main.url
+        self.crawler.stats.inc_value("nianbao/reports/downloaded")
+        return item
+
+    def _report_item(self, found: FoundReport, documents: list[FetchedDocument]) -> ReportItem:
+        attribution = self._final_attribution(found)
+        return ReportItem(
+            site_id=found.site_id,
+            agency_id=attribution.agency_id,
+            agency_name=attribution.agency_name,
+            year=report_year(found.record.title),
+            title=found.record.title,
+            url=found.record.url,
+            listing_url=found.listing_url,
+            published=found.record.date,
+            documents=documents,
+        )
+
+    def _unchanged(self, found: FoundReport) -> UnchangedItem:
+        attribution = self._final_attribution(found)
+        return UnchangedItem(
+            site_id=found.site_id,
+            agency_id=attribution.agency_id,
+            agency_name=attribution.agency_name,
+            year=report_year(found.record.title),
+            title=found.record.title,
+            url=found.record.url,
+            listing_url=found.listing_url,
+        )
+
+    def _final_attribution(self, found: FoundReport) -> Attribution:
+        attribution = found.attribution or self.attributor.sole_owner(found.listing_url) or Attribution(None, None)
+        self.attributed[attribution.agency_id or ""] += 1
+        if attribution.agency_id is None:
+            self.crawler.stats.inc_value("nianbao/reports/unknown_agency")
+        return attribution
+
+    # Site outcomes, once everything else is done
+
+    def send_outcomes_when_idle(self) -> None:
+        if self.outcomes_sent:
+            return
+        self.outcomes_sent = True
+        # Items can only come from callbacks: one local data: request carries the outcomes out.
+        self.crawler.engine.crawl(Request("data:,", callback=self.site_outcomes, dont_filter=True))
+        raise DontCloseSpider
+
+    def site_outcomes(self, response: Response):
+        stats = self.crawler.stats
+        for site in self.targets:
+            states = [self.listings[url] for url in site.listing_urls]
+            if not states:
+                continue
+            outcome, detail = worst([state.outcome() for state in states])
+            stats.set_value(f"nianbao/site/{site.id}/outcome", outcome)
+            stats.inc_value(f"nianbao/outcome/{outcome}")
+            yield SiteOutcome(
+                site_id=site.id,
+                outcome=outcome,
+                detail=detail,
+                listing_urls=list(site.listing_urls),
+                platforms=sorted(set().union(*(state.platforms for state in states))),
+                listing_pages=sum(state.pages for state in states),
+                report_links=sum(state.reports for state in states),
+                reports=self.attributed[site.id],
+            )
+
+
+def _domain(url: str) -> str:
+    """The host a listing lives on, without "www.", so the site's other subdomains (file servers) are followed."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")

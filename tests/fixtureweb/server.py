@@ -1,0 +1,216 @@
+"""A threaded HTTP server on 127.0.0.1 that answers for many simulated sites, as a proxy the crawler is pointed at.
+
+The crawler sends every request for http://www.<county>.gov.test/… to this server (http_proxy), so each simulated
+site keeps its own host name (offsite rules, robots.txt and download slots work per host) without DNS or ports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+Body = bytes | Callable[[], bytes]
+CHALLENGE = (
+    b"<html><head><meta charset=\"utf-8\"><script>var $_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=84512;"
+    b'$_ts.cd="qErcrAlEDqGq";</script><script src="/4QbVtADbnLVIc/d.FxJzG50F.dfe1675.js"></script>'
+    b"</head><body></body></html>"
+)
+ROBOTS = "User-agent: *\nDisallow:\n"
+
+
+@dataclass
+class Resource:
+    """One URL of a simulated site. body is bytes or a function rendering them on first request."""
+
+    body: Body
+    content_type: str = "text/html; charset=utf-8"
+    modified: datetime = field(default_factory=lambda: datetime(2025, 1, 20, 2, 30, tzinfo=UTC))
+    fail_first: int = 0  # answer 500 this many times before recovering
+    revised: Body | None = None  # what revise() switches the resource to
+    disposition: str | None = None  # Content-Disposition filename of a download servlet
+    dynamic: Callable[[dict[str, str]], bytes] | None = None  # Hanweb's dataproxy.jsp: bytes from the parameters
+
+    def content(self, params: dict[str, str]) -> bytes:
+        if self.dynamic:
+            return self.dynamic(params)
+        if callable(self.body):
+            self.body = self.body()
+        return self.body
+
+
+@dataclass
+class Host:
+    name: str
+    resources: dict[str, Resource] = field(default_factory=dict)
+    behaviour: str = ""  # "" | "blocked" (412 challenge everywhere) | "slow" (answers after `delay` seconds)
+    delay: float = 0.0
+    robots: str = ROBOTS
+
+    def add(self, target: str, resource: Resource) -> Resource:
+        self.resources[target] = resource
+        return resource
+
+    def find(self, path: str, query: str) -> Resource | None:
+        """The resource registered for path?query, else for the path (dynamic pages take any query)."""
+        return self.resources.get(_target(path, query)) or self.resources.get(path)
+
+
+class FixtureWeb:
+    """The simulated sites, the server answering for them, and counters of requests and full bodies per URL."""
+
+    def __init__(self, hosts: list[Host]):
+        self.hosts = {host.name: host for host in hosts}
+        self.requests: Counter[str] = Counter()  # URL → requests received
+        self.bodies: Counter[str] = Counter()  # URL → 200 answers with a body
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def proxy_url(self) -> str:
+        assert self.server is not None, "start() the web first"
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FixtureWeb:
+        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def __enter__(self) -> FixtureWeb:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def prerender(self) -> FixtureWeb:
+        """Render every document now, so a crawl measures crawling and never times out on a PDF being drawn."""
+        for host in self.hosts.values():
+            for resource in host.resources.values():
+                if callable(resource.body):
+                    resource.body = resource.body()
+        return self
+
+    def resource(self, url: str) -> Resource:
+        parts = urlsplit(url)
+        resource = self.hosts[parts.hostname].find(parts.path, parts.query)
+        assert resource is not None, f"nothing at {url}"
+        return resource
+
+    def revise(self, url: str) -> None:
+        """Publish the corrected version of a page: new bytes, so a new ETag and a later Last-Modified."""
+        resource = self.resource(url)
+        assert resource.revised is not None, f"{url} has no revised version"
+        revised = resource.revised
+        resource.body, resource.revised = revised() if callable(revised) else revised, None
+        resource.modified += timedelta(days=30)
+
+    def answer(self, method: str, url: str, headers, form: bytes) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(url)
+        with self.lock:
+            self.requests[url] += 1
+        host = self.hosts.get(parts.hostname or "")
+        if host is None:
+            return 404, {"Content-Type": "text/plain"}, b"no such site"
+        if host.behaviour == "slow":
+            self.stopping.wait(host.delay)
+        if host.behaviour == "blocked":
+            return 412, {"Content-Type": "text/html"}, CHALLENGE
+        if parts.path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, host.robots.encode()
+        resource = host.find(parts.path, parts.query)
+        if resource is None:
+            return 404, {"Content-Type": "text/html"}, b"<html><body>404</body></html>"
+        if resource.fail_first > 0:
+            resource.fail_first -= 1
+            return 500, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
+        params = dict(parse_qsl(parts.query)) | dict(parse_qsl(form.decode("utf-8", "replace")))
+        return self._content(url, resource, params, headers, method)
+
+    def _content(self, url, resource: Resource, params, headers, method) -> tuple[int, dict[str, str], bytes]:
+        body = resource.content(params)
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        validators = {"ETag": etag, "Last-Modified": format_datetime(resource.modified, usegmt=True)}
+        if _not_modified(headers, etag, resource.modified):
+            return 304, validators, b""
+        answer = {"Content-Type": resource.content_type, **validators}
+        if resource.disposition:
+            answer["Content-Disposition"] = f'attachment; filename="{resource.disposition}"'
+        if method != "HEAD":
+            with self.lock:
+                self.bodies[url] += 1
+        return 200, answer, body
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # Crawlers drop keep-alive connections when they finish or time out; that is not a fixture error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _not_modified(headers, etag: str, modified: datetime) -> bool:
+    if headers.get("If-None-Match"):
+        return headers["If-None-Match"] == etag
+    since = headers.get("If-Modified-Since")
+    if since:
+        try:
+            return modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _target(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
+
+
+def _handler(web: FixtureWeb) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._reply("GET")
+
+        def do_HEAD(self) -> None:
+            self._reply("HEAD")
+
+        def do_POST(self) -> None:
+            self._reply("POST")
+
+        def _reply(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            form = self.rfile.read(length) if length else b""
+            # A proxy request line carries the absolute URL; a direct one only the path, the host in Host.
+            url = self.path if self.path.startswith("http") else f"http://{self.headers['Host']}{self.path}"
+            url = f"http://{urlsplit(url).hostname}{_target(urlsplit(url).path, urlsplit(url).query)}"
+            status, headers, body = web.answer(method, url, self.headers, form)
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if method != "HEAD":
+                    self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the crawler gave up waiting (the slow site), as it should
+
+        def log_message(self, format: str, *args) -> None:
+            pass
+
+    return Handler

@@ -1,0 +1,83 @@
+"""Crawling again with the stored fetch state: conditional requests, 304 → unchanged, revised pages fetched again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fixtureweb import build_web, report_urls
+from tests.fixtureweb.crawl import run_crawl
+from tests.fixtureweb.sample import tacheng, tuoli
+
+REGISTRY = Path(__file__).parent / "fixtureweb" / "registry.csv"
+SITE_IDS = ["xj-tuoli-county", "xj-tacheng-city"]
+REVISED_PAGE = report_urls(tacheng())["塔城市人民政府2024年政府信息公开工作年度报告"]
+REVISED_LINK_PAGE = report_urls(tuoli())["2024年托里县财政局政府信息公开工作年度报告"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Three crawls of the same web: first, again unchanged, again after two pages were revised."""
+    folder = tmp_path_factory.mktemp("incremental")
+    settings = {"NIANBAO_FETCH_STATE": str(folder / "fetches.json")}
+    with build_web([tuoli(), tacheng()]).prerender() as web:
+        results = []
+        for number in range(3):
+            if number == 2:
+                web.revise(REVISED_PAGE)
+                web.revise(REVISED_LINK_PAGE)
+            items, _ = run_crawl(web, REGISTRY, folder / f"items{number}.jsonl", sites=SITE_IDS, settings=settings)
+            results.append((items, dict(web.bodies)))
+        yield results, json.loads((folder / "fetches.json").read_text(encoding="utf-8"))
+
+
+def _documents(items) -> dict[str, dict]:
+    return {d["url"]: d for item in items if "documents" in item for d in item["documents"]}
+
+
+def _reports(items) -> list[dict]:
+    return [item for item in items if "title" in item]
+
+
+def test_first_crawl_stores_validators_of_every_document(runs):
+    (items, _), *_ = runs[0]
+    fetches = runs[1]
+    documents = _documents(items)
+    assert len(documents) == 14
+    assert set(documents) <= set(fetches)
+    assert all(fetches[url]["etag"] for url in documents)
+
+
+def test_second_crawl_downloads_no_report_or_attachment_again(runs):
+    (first, bodies_first), (second, bodies_second), _ = runs[0]
+    for url in _documents(first):
+        assert bodies_second[url] == bodies_first[url] == 1, url
+    reports = _reports(second)
+    assert reports and all("documents" not in item for item in reports)  # every report is an unchanged marker
+    assert sorted(item["title"] for item in reports) == sorted(item["title"] for item in _reports(first))
+
+
+def test_unchanged_marker_keeps_the_attribution(runs):
+    second = runs[0][1][0]
+    marker = next(item for item in second if item.get("title") == "托里县哈图镇人民政府2024年政府信息公开工作年度报告")
+    assert (marker["agency_id"], marker["year"], marker["site_id"]) == ("xj-tuoli-hatu", 2024, "xj-tuoli-county")
+
+
+def test_revised_page_is_downloaded_again(runs):
+    *_, (third, bodies_third) = runs[0]
+    assert bodies_third[REVISED_PAGE] == 2
+    changed = {item["url"]: item for item in third if "documents" in item}
+    assert set(changed) == {REVISED_PAGE, REVISED_LINK_PAGE}
+    assert "数据录入有误" in changed[REVISED_PAGE]["documents"][0]["body"].decode("utf-8")
+
+
+def test_attachment_of_a_revised_page_is_asked_conditionally(runs):
+    *_, (third, bodies_third) = runs[0]
+    item = next(item for item in third if item.get("url") == REVISED_LINK_PAGE)
+    page, attachment = item["documents"]
+    assert not page["unchanged"] and attachment["unchanged"]
+    assert (attachment["kind"], attachment["body"]) == (None, b"")
+    assert bodies_third[attachment["url"]] == 1
+    assert item["main_url"] == attachment["url"]
