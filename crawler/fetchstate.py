@@ -1,25 +1,21 @@
-"""ETag and Last-Modified of documents fetched before, for conditional requests; a JSON file until storage has them."""
+"""ETag and Last-Modified of documents stored before, read from the database for conditional requests."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
+from scrapy.settings import BaseSettings
+from sqlalchemy.orm import Session
 
-Validators = dict[str, str]  # {"etag": "...", "last_modified": "..."}, either may be missing
+from crawler.database import engine_for
+from storage.fetches import validators
 
-
-def load_validators(source: str) -> dict[str, Validators]:
-    """URL → validators of every document stored before. To be backed by storage.fetches."""
-    path = Path(source)
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+Validators = dict[str, str]  # {"etag": "...", "last_modified": "..."}, either may be empty
 
 
-def save_validators(source: str, validators: dict[str, Validators]) -> None:
-    """Write the validators back. With storage, the store pipeline records fetches in its own transaction instead."""
-    path = Path(source)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(validators, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)
+def load_validators(settings: BaseSettings) -> dict[str, Validators]:
+    """URL → validators of every document whose bytes are stored (the store pipeline records them)."""
+    engine = engine_for(settings)
+    try:
+        with Session(engine) as session:
+            return validators(session)
+    finally:
+        engine.dispose()

@@ -54,6 +54,15 @@ class ReportItem:
     main_url: str | None = None  # the page, or its attachment when the page is only a link to it
     documents: list[FetchedDocument] = field(default_factory=list)
     error: str | None = None  # why a document of this report could not be downloaded
+    # Filled by the pipelines: the main document read (transient), its parse JSON, why it could not be read,
+    # and what storing it did (new, unchanged, revised, kept).
+    document: object = field(default=None, repr=False)
+    parsed: dict | None = field(default=None, repr=False)
+    parse_error: str | None = None
+    stored: str | None = None
+
+    def main_document(self) -> FetchedDocument | None:
+        return next((d for d in self.documents if d.url == self.main_url), None)
 
 
 @dataclass

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
 from crawler.encoding import is_text, page_encoding
-from crawler.fetchstate import Validators, load_validators, save_validators
-from crawler.items import ReportItem
+from crawler.fetchstate import Validators, load_validators
 from crawler.outcomes import BlockedPage
 
 # Anti-crawler products seen on government sites: 瑞数 ($_ts, HTTP 412), 加速乐 (__jsl_clearance, HTTP 521),
@@ -73,25 +71,17 @@ def looks_blocked(response: Response) -> bool:
 
 
 class ConditionalRequestsMiddleware:
-    """If-None-Match / If-Modified-Since on report pages and attachments stored before (meta nianbao_conditional)."""
+    """If-None-Match / If-Modified-Since on report pages and attachments stored before (meta nianbao_conditional).
 
-    def __init__(self, source: str):
-        self.source = source
-        self.validators: dict[str, Validators] = {}
+    The validators are read once when the spider opens; the store pipeline records new ones with each report.
+    """
+
+    def __init__(self, validators: dict[str, Validators]):
+        self.validators = validators
 
     @classmethod
     def from_crawler(cls, crawler):
-        source = crawler.settings.get("NIANBAO_FETCH_STATE")
-        if not source:
-            raise NotConfigured("NIANBAO_FETCH_STATE is not set")
-        middleware = cls(source)
-        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
-
-    def spider_opened(self) -> None:
-        self.validators = load_validators(self.source)
+        return cls(load_validators(crawler.settings))
 
     def process_request(self, request: Request) -> None:
         known = self.validators.get(request.url)
@@ -101,20 +91,6 @@ class ConditionalRequestsMiddleware:
             request.headers.setdefault(b"If-None-Match", known["etag"])
         if known.get("last_modified"):
             request.headers.setdefault(b"If-Modified-Since", known["last_modified"])
-
-    def item_scraped(self, item) -> None:
-        # Only documents that went through every pipeline count as stored; a failed parse is fetched again.
-        if not isinstance(item, ReportItem):
-            return
-        for document in item.documents:
-            if not document.unchanged and (document.etag or document.last_modified):
-                self.validators[document.url] = {
-                    "etag": document.etag or "",
-                    "last_modified": document.last_modified or "",
-                }
-
-    def spider_closed(self) -> None:
-        save_validators(self.source, self.validators)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -49,12 +49,20 @@ FEED_EXPORTERS = {
     "jl": "crawler.exporters.JsonLinesExporter",
 }
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Read the page, parse the report, store it; the last one records the run and each site's outcome.
+ITEM_PIPELINES = {
+    "pipelines.documents.ReadDocumentPipeline": 100,
+    "pipelines.parse.ParsePipeline": 300,
+    "pipelines.store.StorePipeline": 500,
+    "pipelines.runs.CrawlRunPipeline": 800,
+}
 LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 
-# NIANBAO_REGISTRY: the registry CSV (id,name,level,parent,listing_url) the crawl starts from.
-NIANBAO_REGISTRY = os.environ.get("NIANBAO_REGISTRY", "")
-# NIANBAO_FETCH_STATE: a JSON file of ETag/Last-Modified per document URL; empty switches conditional requests off.
-NIANBAO_FETCH_STATE = os.environ.get("NIANBAO_FETCH_STATE", "")
+# NIANBAO_DATABASE_URL: where the registry is read and reports are stored (empty: the SQLite file of storage.db).
+NIANBAO_DATABASE_URL = os.environ.get("NIANBAO_DATABASE_URL", "")
+# NIANBAO_TRIGGER: recorded with the crawl run, "manual" or "scheduled".
+NIANBAO_TRIGGER = "manual"
 # NIANBAO_MAX_LISTING_PAGES: listing pages read per registered listing (a column of 20 pages is 300+ items).
 NIANBAO_MAX_LISTING_PAGES = int(os.environ.get("NIANBAO_MAX_LISTING_PAGES", "20"))
 # NIANBAO_RETRY_BACKOFF / _MAX: seconds before the first retry, doubled each time, capped.

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 from scrapy.settings import BaseSettings
+from sqlalchemy.orm import Session
+
+from crawler.database import engine_for
+from storage.registry import list_agencies
 
 # Higher ranks own a shared listing page: a county site lists its departments' and towns' reports.
 LEVEL_RANK = {"province": 5, "prefecture": 4, "county": 3, "township": 2, "department": 1}
-REQUIRED_COLUMNS = ("id", "name", "level", "parent", "listing_url")
 
 
 @dataclass(frozen=True)
@@ -23,31 +24,13 @@ class Site:
 
 
 def load_sites(settings: BaseSettings) -> list[Site]:
-    """Every registered agency. Until storage holds the registry, this reads the CSV named by NIANBAO_REGISTRY."""
-    path = settings.get("NIANBAO_REGISTRY")
-    if not path:
-        raise ValueError("no registry: set NIANBAO_REGISTRY to a registry CSV (id,name,level,parent,listing_url)")
-    return read_registry_csv(Path(path))
-
-
-def read_registry_csv(path: Path) -> list[Site]:
-    """The registry CSV of CONTRACT.md; listing_url may hold several URLs separated by spaces."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path.name}: missing column(s) {', '.join(missing)}")
-        return [
-            Site(
-                id=row["id"].strip(),
-                name=row["name"].strip(),
-                level=row["level"].strip(),
-                parent=row["parent"].strip() or None,
-                listing_urls=tuple((row["listing_url"] or "").split()),
-            )
-            for row in reader
-            if (row["id"] or "").strip()
-        ]
+    """Every registered agency, from the registry table (`nianbao sites import`)."""
+    engine = engine_for(settings)
+    try:
+        with Session(engine) as session:
+            return [Site(a.id, a.name, a.level, a.parent_id, tuple(a.listing_urls)) for a in list_agencies(session)]
+    finally:
+        engine.dispose()
 
 
 def select_sites(sites: list[Site], wanted: str | None) -> list[Site]:

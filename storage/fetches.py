@@ -43,3 +43,11 @@ def record_fetch(
         for name in ("etag", "last_modified", "sha256"):
             updates[name] = func.coalesce(stmt.excluded[name], table[name])
     session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=updates))
+
+
+def validators(session: Session) -> dict[str, dict[str, str]]:
+    """ETag / Last-Modified of every URL whose body is stored: what the crawler's conditional requests send."""
+    stmt = select(Fetch.url, Fetch.etag, Fetch.last_modified).where(
+        Fetch.sha256.is_not(None), (Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None))
+    )
+    return {url: {"etag": etag or "", "last_modified": modified or ""} for url, etag, modified in session.execute(stmt)}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from storage.db import make_engine
+from storage.fetches import validators
 from tests.fixtureweb import build_web, report_urls
 from tests.fixtureweb.crawl import run_crawl
 from tests.fixtureweb.sample import tacheng, tuoli
@@ -21,16 +23,25 @@ REVISED_LINK_PAGE = report_urls(tuoli())["2024年托里县财政局政府信息�
 def runs(tmp_path_factory):
     """Three crawls of the same web: first, again unchanged, again after two pages were revised."""
     folder = tmp_path_factory.mktemp("incremental")
-    settings = {"NIANBAO_FETCH_STATE": str(folder / "fetches.json")}
+    db_url = f"sqlite:///{folder / 'nianbao.sqlite'}"
     with build_web([tuoli(), tacheng()]).prerender() as web:
         results = []
         for number in range(3):
             if number == 2:
                 web.revise(REVISED_PAGE)
                 web.revise(REVISED_LINK_PAGE)
-            items, _ = run_crawl(web, REGISTRY, folder / f"items{number}.jsonl", sites=SITE_IDS, settings=settings)
+            items, _ = run_crawl(web, REGISTRY, folder / f"items{number}.jsonl", sites=SITE_IDS, db_url=db_url)
             results.append((items, dict(web.bodies)))
-        yield results, json.loads((folder / "fetches.json").read_text(encoding="utf-8"))
+        yield results, stored_validators(db_url)
+
+
+def stored_validators(db_url: str) -> dict[str, dict[str, str]]:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return validators(session)
+    finally:
+        engine.dispose()
 
 
 def _documents(items) -> dict[str, dict]:

@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from storage.db import make_engine, upgrade
+from storage.registry import import_registry, read_registry
 from tests.fixtureweb.server import FixtureWeb
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -24,6 +28,17 @@ FAST = {
 }
 
 
+def import_registry_file(db_url: str, registry: Path) -> None:
+    """What `nianbao sites import` does, so the crawl reads the registry from the database as in real use."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session, session.begin():
+            import_registry(session, read_registry(registry, session))
+    finally:
+        engine.dispose()
+
+
 def run_crawl(
     web: FixtureWeb,
     registry: Path,
@@ -31,9 +46,17 @@ def run_crawl(
     *,
     sites: list[str] | None = None,
     settings: dict[str, str] | None = None,
+    db_url: str | None = None,
 ) -> tuple[list[dict], str]:
-    """The crawl's items (document bodies decoded back to bytes) and its log."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "reports", "-O", str(out), "-s", f"NIANBAO_REGISTRY={registry}"]
+    """The crawl's items (document bodies decoded back to bytes) and its log.
+
+    db_url: the database the crawl stores into (a SQLite file beside `out` when not given); the registry is
+    imported into it first.
+    """
+    db_url = db_url or f"sqlite:///{out.with_suffix('.sqlite')}"
+    import_registry_file(db_url, registry)
+    command = [sys.executable, "-m", "scrapy", "crawl", "reports", "-O", str(out)]
+    command += ["-s", f"NIANBAO_DATABASE_URL={db_url}"]
     if sites:
         command += ["-a", "site=" + ",".join(sites)]
     for name, value in {**FAST, **(settings or {})}.items():
