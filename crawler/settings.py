@@ -50,6 +50,10 @@ FEED_EXPORTERS = {
 }
 FEED_EXPORT_ENCODING = "utf-8"
 
+EXTENSIONS = {"crawler.progress.Progress": 500}
+# NIANBAO_PROGRESS: a live progress line on a terminal (set by `nianbao crawl`; logs stay as they are elsewhere).
+NIANBAO_PROGRESS = False
+
 # Read the page, parse the report, store it; the last one records the run and each site's outcome.
 ITEM_PIPELINES = {
     "pipelines.documents.ReadDocumentPipeline": 100,

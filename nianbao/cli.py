@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -182,3 +183,50 @@ def write_text(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
+
+
+@app.command()
+def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only this site id (repeatable).")] = None,
+          trigger: Annotated[str, typer.Option(help="Recorded with the run: manual or scheduled.")] = "manual",
+          db: DbOption = None):
+    """Crawl every registered listing page (or only the sites given), download new or changed reports, parse and
+    store them. Exits 0 when the run completed, even if some sites failed; each site's outcome is recorded."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from nianbao.crawl import UnknownSites
+    from nianbao.crawl import crawl as run
+
+    if trigger not in ("manual", "scheduled"):
+        fail(f"unknown trigger {trigger!r}: use manual or scheduled")
+    try:
+        # Scrapy's INFO log is for operators; a person at a terminal gets the progress line and the summary.
+        quiet = {} if os.environ.get("NIANBAO_LOG_LEVEL") else {"LOG_LEVEL": "WARNING"}
+        summary = run(db, list(site or []), trigger, {"NIANBAO_PROGRESS": True, **quiet})
+    except UnknownSites as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"cannot open the database: {str(exc).splitlines()[0]}")
+    for skipped in summary.skipped_locked:
+        typer.echo(f"nianbao: {skipped} skipped: another crawl is running it", err=True)
+    if summary.run_id is None:
+        fail("nothing to crawl: no registered site with a listing page is free (`nianbao sites import` first?)")
+    typer.echo(summary.line())
+    if summary.finish_reason != "finished":
+        fail(f"the crawl ended early: {summary.finish_reason}")
+
+
+# ---- the scheduler (scheduler.py) -----------------------------------------------------------------------------
+
+@app.command()
+def schedule(db: DbOption = None,
+             at: Annotated[str | None, typer.Option(help="Nightly crawl time HH:MM, Asia/Shanghai; default "
+                                                    "NIANBAO_CRAWL_TIME or 02:00.")] = None,
+             run_now: Annotated[bool, typer.Option("--run-now", help="Also crawl once right away.")] = False):
+    """Run the scheduler in the foreground: the nightly crawl, its job kept in the database; stop with SIGTERM."""
+    import scheduler
+
+    try:
+        code = scheduler.run(db, at=at, run_now=run_now)
+    except scheduler.ScheduleError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
