@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install-browser.sh || echo "test.sh: no Chromium; the HTML audit browser test will fail" >&2
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -q "$@"
