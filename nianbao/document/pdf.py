@@ -24,7 +24,7 @@ from pdfminer.utils import decode_text
 from nianbao.document.model import Document, Finding, Paragraph, UnreadableInput
 from nianbao.document.pdf_rules import Ruling, Seg, add_edges, rulings
 from nianbao.document.pdf_tables import Grid, build_grid, continue_table
-from nianbao.document.pdf_text import Glyph, is_wide, lines_of
+from nianbao.document.pdf_text import Glyph, Line, is_wide, lines_of, paragraphs
 
 # pdfminer reports malformed input through its own exceptions but also through plain built-in ones raised deep in
 # its parsers (a truncated stream, a missing key, a bad number); all of them mean "this input cannot be read".
@@ -203,12 +203,26 @@ def _layout_page(number: int, layout: LTPage) -> _Page:
         else:
             page.items.append(_Item(grid.top, grid))
     height = layout.y1 - layout.y0
-    for line in lines_of(free):
-        margin = line.bottom >= layout.y1 - HEADER_ZONE * height or line.top <= layout.y0 + FOOTER_ZONE * height
-        page.items.append(_Item(line.top, line.text, margin))
+    lines = lines_of(free)
+    in_margin = [line.bottom >= layout.y1 - HEADER_ZONE * height or line.top <= layout.y0 + FOOTER_ZONE * height
+                 for line in lines]
+    page.items.extend(_Item(line.top, line.text, True) for line, m in zip(lines, in_margin, strict=True) if m)
+    body = [line for line, m in zip(lines, in_margin, strict=True) if not m]
+    page.items.extend(_Item(line.top, line.text, False) for line in _paragraphs_between_tables(body, page.items))
     page.items.sort(key=lambda item: -item.top)
     _drop_page_numbers(page)
     return page
+
+
+def _paragraphs_between_tables(lines: list[Line], items: list[_Item]) -> list[Line]:
+    """Wrapped lines joined into paragraphs, never across a table that stands between them."""
+    tops = sorted((item.top for item in items if isinstance(item.block, Grid)), reverse=True)
+    runs: list[list[Line]] = [[]]
+    for line in lines:
+        if runs[-1] and any(line.top < t < runs[-1][-1].top for t in tops):
+            runs.append([])
+        runs[-1].append(line)
+    return [p for run in runs for p in paragraphs(run)]
 
 
 def _collect(container: LTPage | LTFigure, page: LTPage, glyphs: list[Glyph], h: list[Seg], v: list[Seg]) -> int:

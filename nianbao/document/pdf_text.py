@@ -21,6 +21,9 @@ class Line(NamedTuple):
     top: float
     bottom: float
     text: str
+    x0: float = 0.0
+    x1: float = 0.0
+    size: float = 0.0
 
 
 _SPACES = re.compile(r"\s+")
@@ -82,7 +85,44 @@ def lines_of(glyphs: list[Glyph]) -> list[Line]:
     for line in group_lines(glyphs):
         text = line_text(line)
         if text:
-            out.append(Line(max(g.y1 for g in line), min(g.y0 for g in line), text))
+            top, bottom = max(g.y1 for g in line), min(g.y0 for g in line)
+            out.append(Line(top, bottom, text, line[0].x0, line[-1].x1, max(g.size for g in line)))
+    return out
+
+
+# A line that ends with a colon (a list follows), or one that starts like a heading, is never glued to another.
+_ENDS_SENTENCE = tuple("：:")
+# A wrapped line fills the text width: far more than a heading's few characters.
+_MIN_WRAPPED = 12
+_STARTS_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
+
+
+def paragraphs(lines: list[Line]) -> list[Line]:
+    """Lines Word wrapped at the right margin joined back into their paragraph.
+
+    A line continues the one above when that one runs to the text's right edge and this one starts flush at the
+    left edge: a new Chinese paragraph is indented, a heading or a short last line does not reach the edge.
+    """
+    if not lines:
+        return []
+    left = min(line.x0 for line in lines)
+    right = max(line.x1 for line in lines)
+    out: list[Line] = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1]
+        size = max(prev.size, line.size, 1.0)
+        wrapped = (
+            prev.x1 >= right - 2.5 * size  # Word's CJK line breaking leaves up to two characters' room
+            and prev.x1 - prev.x0 >= _MIN_WRAPPED * size
+            and line.x0 <= left + 0.5 * size
+            and prev.bottom - line.top < 1.2 * size
+            and not prev.text.endswith(_ENDS_SENTENCE)
+            and not _STARTS_HEADING.match(line.text)
+        )
+        if wrapped:
+            out[-1] = Line(prev.top, line.bottom, join_lines([prev.text, line.text]), prev.x0, line.x1, size)
+        else:
+            out.append(line)
     return out
 
 
