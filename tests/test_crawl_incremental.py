@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
+from scrapy.settings import Settings
 
-from storage.db import make_engine
-from storage.fetches import validators
+from crawler.fetchstate import load_validators
 from tests.fixtureweb import build_web, report_urls
 from tests.fixtureweb.crawl import run_crawl
 from tests.fixtureweb.sample import tacheng, tuoli
@@ -36,12 +35,7 @@ def runs(tmp_path_factory):
 
 
 def stored_validators(db_url: str) -> dict[str, dict[str, str]]:
-    engine = make_engine(db_url)
-    try:
-        with Session(engine) as session:
-            return validators(session)
-    finally:
-        engine.dispose()
+    return load_validators(Settings({"NIANBAO_DATABASE_URL": db_url}))
 
 
 def _documents(items) -> dict[str, dict]:

@@ -18,8 +18,8 @@ from nianbao.document.docx import read_docx
 from nianbao.document.model import SPANNED, Paragraph, Table, UnreadableInput
 from nianbao.document.office import convert_to_docx
 from tests.render.docx import TEMPLATE, render_docx
-from tests.render.html import cell_text, expected_rows, review_row, row_after_label
-from tests.render.report_data import SEED_NAMES, review_cells, seed_report
+from tests.render.html import expected_rows, review_row, row_after_label
+from tests.render.report_data import SEED_NAMES, cell_text, review_cells, seed_report
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 

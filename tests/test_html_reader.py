@@ -13,13 +13,12 @@ from nianbao.document.model import SPANNED, Paragraph, Table
 from tests.render.html import (
     ATTACHMENT_HREF,
     INDEX_NO,
-    cell_text,
     expected_rows,
     render_html,
     review_row,
     row_after_label,
 )
-from tests.render.report_data import SEED_NAMES, SEEDS, review_cells, seed_report
+from tests.render.report_data import SEED_NAMES, SEEDS, cell_text, review_cells, seed_report
 
 URL = "http://www.xjtcsh.gov.cn/zfxxgk/zfxxgknb/202501/t20250120_6372.html"
 CHROME = ("您的位置", "打印", "分享到", "用户登录", "关闭", "字号", "网站标识码", "ICP备", "登录 注册", "扫一扫",

@@ -13,8 +13,8 @@ from nianbao.document import read_document
 from nianbao.document.model import SPANNED, Document, Paragraph, Table, UnreadableInput
 from nianbao.document.pdf import PAGE_NUMBER, read_pdf
 from nianbao.template import SECTIONS
-from tests.render.pdf import FONT, format_value, render_blank_pdf, render_image_pdf, render_pdf
-from tests.render.report_data import SEED_NAMES, active_cells, application_cells, review_cells, seed_report
+from tests.render.pdf import FONT, render_blank_pdf, render_image_pdf, render_pdf
+from tests.render.report_data import SEED_NAMES, active_cells, application_cells, cell_text, review_cells, seed_report
 
 CASES = [(name, split) for name in SEED_NAMES for split in (False, True)]
 _NUMERALS = "一二三四五六"
@@ -50,7 +50,7 @@ def test_new_applications_row_carries_its_seven_values(case):
     report, doc = case
     row = next(r for r in _table_with(doc, "本年新收").rows if "本年新收" in "".join(c or "" for c in r[:3]))
     expected = next(values for key, _, values in application_cells(report) if key == "new")
-    assert row[3:] == [format_value(v) for v in expected]
+    assert row[3:] == [cell_text(v) for v in expected]
 
 
 def test_application_rows_whole_and_in_order(case):
@@ -62,7 +62,7 @@ def test_application_rows_whole_and_in_order(case):
     for row, (_, label, values) in zip(body, expected, strict=True):
         labels = [c for c in row[:3] if c is not SPANNED and c]
         assert labels[-1] == label
-        assert row[3:] == [format_value(v) for v in values]  # a value the seed lacks is a blank cell
+        assert row[3:] == [cell_text(v) for v in values]  # a value the seed lacks is a blank cell
 
 
 def test_split_table_is_one_table_without_repeated_header(case):
@@ -87,13 +87,13 @@ def test_active_disclosure_rows(case, index):
     report, doc = case
     _, label, values = active_cells(report)[index]
     row = next(r for r in _table_with(doc, "第二十条第（一）项").rows if r[0] == label)
-    assert [c for c in row[1:] if c is not SPANNED] == [format_value(v) for v in values]
+    assert [c for c in row[1:] if c is not SPANNED] == [cell_text(v) for v in values]
 
 
 def test_review_row_has_fifteen_numbers(case):
     report, doc = case
     table = _table_with(doc, "行政复议")
-    assert table.rows[-1] == [format_value(v) for v in review_cells(report)]
+    assert table.rows[-1] == [cell_text(v) for v in review_cells(report)]
     assert table.rows[0][0] == "行政复议" and table.rows[0][5] == "行政诉讼"
 
 

@@ -11,8 +11,7 @@ from docx.oxml.ns import qn
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from tests.render.html import cell_text
-from tests.render.report_data import SHARED, active_cells, application_cells, review_cells
+from tests.render.report_data import SHARED, active_cells, application_cells, cell_text, review_cells
 
 TEMPLATE = SHARED / "template" / "official-format-2021.docx"
 _TEMPLATE_TITLE = "政府信息公开工作年度报告格式模板"

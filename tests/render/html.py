@@ -7,7 +7,7 @@ from html import escape
 
 from nianbao.document.model import SPANNED, Document, Table
 from nianbao.template import OUTCOME_GROUPS, REVIEW_COLUMN_LABELS, SECTIONS
-from tests.render.report_data import active_cells, application_cells, review_cells
+from tests.render.report_data import active_cells, application_cells, cell_text, review_cells
 
 # TRS publishes attachments next to the article: relative links resolve against the article's directory.
 ATTACHMENT_HREF = "./P020250120385463217890.pdf"
@@ -15,15 +15,6 @@ INDEX_NO = "11654224010482031X/2025-00017"
 _NUMERALS = "一二三四五六"
 _CJK_PAIR = re.compile(r"([\u4e00-\u9fff，。、；：（）])(?=[\u4e00-\u9fff，。、；：（）])")
 _TD = "style='border:solid windowtext 1.0pt;padding:0cm 5.4pt 0cm 5.4pt'"
-
-
-def cell_text(value: float | None) -> str:
-    """How a value is printed in a table cell; None (unknown) is a blank cell."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def expected_rows(report: dict) -> list[tuple[str, list[str]]]:

@@ -17,7 +17,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from nianbao.template import APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS, REVIEW_COLUMN_LABELS, SECTIONS
-from tests.render.report_data import active_cells, application_cells, review_cells
+from tests.render.report_data import active_cells, application_cells, cell_text, review_cells
 
 FONT = "STSong-Light"  # reportlab's built-in CID font: no font file or system package needed
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -104,15 +104,6 @@ def render_blank_pdf(path: Path, pages: int = 1) -> Path:
     return path
 
 
-def format_value(value: float | None) -> str:
-    """How a seed value is printed in a cell: blank when unknown, integers without a decimal point."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 # ---- the three tables ----------------------------------------------------------------------------------------------
 
 _ACTIVE_BLOCKS = (
@@ -136,7 +127,7 @@ def active_table(report: dict) -> TableSpec:
         row += 2
         for key in keys:
             cells.append(Cell(row, 0, labels[key], align="left"))
-            cells.extend(_spread(row, [format_value(v) for v in values[key]]))
+            cells.extend(_spread(row, [cell_text(v) for v in values[key]]))
             row += 1
     return TableSpec([130.0, 110.0, 110.0, 110.0], cells, header_rows=0, rules="lines")
 
@@ -179,7 +170,7 @@ def application_table(report: dict, *, split: bool = False) -> TableSpec:
             cells.append(Cell(r, 0, label, colspan=3, align="left"))
         else:
             cells.append(Cell(r, 1, label, colspan=2, align="left"))
-        cells.extend(Cell(r, 3 + j, format_value(v)) for j, v in enumerate(values))
+        cells.extend(Cell(r, 3 + j, cell_text(v)) for j, v in enumerate(values))
         if key == SPLIT_AFTER_KEY and split:
             split_after = r
     cells.extend(_merged_labels(rows, first_body))
@@ -217,7 +208,7 @@ def review_table(report: dict) -> TableSpec:
     ]
     cells.extend(Cell(1, i, label, rowspan=2) for i, label in enumerate(results))
     cells.extend(Cell(2, 5 + i, label) for i, label in enumerate(results * 2))
-    cells.extend(Cell(3, i, format_value(v)) for i, v in enumerate(review_cells(report)))
+    cells.extend(Cell(3, i, cell_text(v)) for i, v in enumerate(review_cells(report)))
     return TableSpec([TABLE_W / 15] * 15, cells, header_rows=0, rules="polylines")
 
 

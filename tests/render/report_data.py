@@ -71,3 +71,12 @@ def review_cells(report: dict) -> list[int | None]:
     """The 15 numbers of table 四 in printed order."""
     rl = report["review_litigation"]
     return [rl.get(g, {}).get(c) for g, _ in REVIEW_GROUPS for c in REVIEW_COLUMNS]
+
+
+def cell_text(value: float | None) -> str:
+    """How a value is printed in a table cell; None (unknown) is a blank cell, integers have no decimal point."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.render.report_data import active_cells, application_cells, review_cells
+from tests.render.report_data import active_cells, application_cells, cell_text, review_cells
 
 _HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
              "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
@@ -11,12 +11,6 @@ _APPLICANT_HEADER = [["", "申请人情况"], ["", "自然人", "法人或其他
 _REVIEW_HEADER = [["行政复议", "行政诉讼"],
                   ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
                   ["", "", "", "", "", *(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2)]]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    return repr(value) if isinstance(value, float) else str(value)
 
 
 def table_rows(report: dict) -> dict[int, list[list[str]]]:
@@ -29,10 +23,10 @@ def table_rows(report: dict) -> dict[int, list[list[str]]]:
             active += [["第二十条第（六）项"], ["信息内容", "本年处理决定数量"]]
         elif key == "fees":
             active += [["第二十条第（八）项"], ["信息内容", "本年收费金额（单位：万元）"]]
-        active.append([label, *map(_cell, values)])
+        active.append([label, *map(cell_text, values)])
     apps = [list(r) for r in _APPLICANT_HEADER]
-    apps += [[label, *map(_cell, values)] for _key, label, values in application_cells(report)]
-    review = [list(r) for r in _REVIEW_HEADER] + [list(map(_cell, review_cells(report)))]
+    apps += [[label, *map(cell_text, values)] for _key, label, values in application_cells(report)]
+    review = [list(r) for r in _REVIEW_HEADER] + [list(map(cell_text, review_cells(report)))]
     return {2: active, 3: apps, 4: review}
 
 
