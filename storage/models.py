@@ -271,3 +271,19 @@ class UnknownAgency(Base):
     times_seen: Mapped[int] = mapped_column(default=1)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---- Crawl locks (storage/locks.py) and tables other programs own in this database --------------------------------
+
+# APScheduler creates and owns its job store table (scheduler.py); the migrations leave it alone.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+class SiteLock(Base):
+    """A crawl's claim on a site until expires_at, so two crawls never run one site at once; an expired one is free."""
+
+    __tablename__ = "site_locks"
+
+    site_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    holder: Mapped[str]
+    expires_at: Mapped[datetime]

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from storage.db import database_url, make_engine
-from storage.models import Base, UTCDateTime
+from storage.models import FOREIGN_TABLES, Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,8 +22,19 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    # Tables other programs create in this database (APScheduler's job store) are not ours to drop.
+    return not (type_ == "table" and reflected and name in FOREIGN_TABLES)
+
+
 def configure(**options: Any) -> None:
-    context.configure(target_metadata=target_metadata, render_item=render_item, compare_type=True, **options)
+    context.configure(
+        target_metadata=target_metadata,
+        render_item=render_item,
+        include_object=include_object,
+        compare_type=True,
+        **options,
+    )
 
 
 def run_on(connection: Connection) -> None:

@@ -1,0 +1,49 @@
+"""Per-site crawl locks with an expiry, so two crawls (scheduled or manual, any process) never run one site at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.db import dialect_insert
+from storage.models import SiteLock, utcnow
+
+
+def acquire_sites(session: Session, site_ids: list[str], holder: str, ttl_seconds: int) -> list[str]:
+    """Lock the sites that are free for ttl_seconds and return their ids (sorted); the caller commits at once.
+
+    A site is free when nobody holds it, its lock has expired (a crashed crawl), or holder itself holds it (the
+    expiry is then extended, so a long crawl can renew its locks). A site another holder has not let expire is
+    skipped. One INSERT … ON CONFLICT DO UPDATE … WHERE decides per row, so two racing transactions never both
+    get a site: PostgreSQL re-checks the WHERE against the row the other one committed, and SQLite lets one writer
+    at a time in (storage.db begins IMMEDIATE).
+    """
+    wanted = sorted(set(site_ids))  # one order for every caller: PostgreSQL row locks cannot deadlock
+    if not wanted:
+        return []
+    now = utcnow()
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    table = SiteLock.__table__
+    stmt = dialect_insert(session, table).values(
+        [{"site_id": site_id, "holder": holder, "expires_at": expires_at} for site_id in wanted]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id"],
+        set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
+        where=(table.c.expires_at <= now) | (table.c.holder == holder),
+    )
+    return sorted(session.scalars(stmt.returning(table.c.site_id)))
+
+
+def release_sites(session: Session, site_ids: list[str], holder: str) -> None:
+    """Unlock the sites that holder holds; other holders' locks are left alone."""
+    if site_ids:
+        session.execute(delete(SiteLock).where(SiteLock.site_id.in_(site_ids), SiteLock.holder == holder))
+
+
+def held_sites(session: Session) -> dict[str, tuple[str, datetime]]:
+    """The sites locked now, each with its holder and when the lock expires (expired locks count as free)."""
+    rows = session.execute(select(SiteLock).where(SiteLock.expires_at > utcnow()).order_by(SiteLock.site_id))
+    return {lock.site_id: (lock.holder, lock.expires_at) for lock in rows.scalars()}
