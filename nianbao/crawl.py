@@ -34,7 +34,7 @@ class CrawlSummary:
             if key.startswith("nianbao/outcome/"):
                 outcomes[key.rsplit("/", 1)[1]] = value
         counts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "no outcome"
-        reports = ", ".join(f"{s.get(f'nianbao/reports/{w}', 0)} {w}" for w in ("new", "revised", "unchanged", "kept"))
+        reports = ", ".join(f"{s.get(f'nianbao/stored/{w}', 0)} {w}" for w in ("new", "revised", "unchanged", "kept"))
         return f"run {self.run_id}: {len(self.sites)} sites ({counts}); reports: {reports}"
 
 
@@ -76,7 +76,7 @@ def _run_spider(url: str, site_ids: list[str], trigger: str, overrides: dict) ->
     settings.set("NIANBAO_TRIGGER", trigger, priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("reports")
     process.crawl(crawler, site=",".join(site_ids))
     process.start()

@@ -92,4 +92,4 @@ class StorePipeline:
 
     def _count(self, agency: str, what: str) -> None:
         self.stats.inc_value(f"nianbao/agency/{agency}/{what}")
-        self.stats.inc_value(f"nianbao/reports/{what}")
+        self.stats.inc_value(f"nianbao/stored/{what}")
