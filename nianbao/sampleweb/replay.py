@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from nianbao.sampleweb.proxy import proxy_url, start_proxy, stop_proxy
 
 RECORDING = "sample-web.zip"  # index.json (requests → answers) and bodies/<sha256>, written by the recorder script
 REGISTRY = "registry.csv"
 FORMAT = 1
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     status: int
     headers: dict[str, str]
     body: bytes
@@ -86,14 +85,11 @@ class ReplayWeb:
 @contextmanager
 def serve(recording: dict[str, list[Answer]] | None = None) -> Iterator[str]:
     """Serve the recording (the bundled one by default) on a free port; yields the URL to use as http_proxy."""
-    server = _QuietServer(("127.0.0.1", 0), _handler(ReplayWeb(recording or load_recording())))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = start_proxy(ReplayWeb(recording or load_recording()).answer)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield proxy_url(server)
     finally:
-        server.shutdown()
-        server.server_close()
+        stop_proxy(server)
 
 
 def _not_modified(request_headers, validators: dict[str, str]) -> bool:
@@ -106,46 +102,3 @@ def _not_modified(request_headers, validators: dict[str, str]) -> bool:
         return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
     except (TypeError, ValueError):
         return False
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        # The crawler drops keep-alive connections when it is done; that is not a replay error.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-def _handler(web: ReplayWeb) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_HEAD(self) -> None:
-            self._reply("HEAD")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            form = self.rfile.read(length) if length else b""
-            # A proxy request line carries the absolute URL; a direct one only the path, the host in Host.
-            url = self.path if self.path.startswith("http") else f"http://{self.headers['Host']}{self.path}"
-            answer = web.answer(method, url, self.headers, form)
-            try:
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                if method != "HEAD":
-                    self.wfile.write(answer.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the crawler stopped listening
-
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-    return Handler

@@ -7,15 +7,16 @@ site keeps its own host name (offsite rules, robots.txt and download slots work 
 from __future__ import annotations
 
 import hashlib
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from nianbao.sampleweb.proxy import proxy_url, start_proxy, stop_proxy
 
 Body = bytes | Callable[[], bytes]
 CHALLENGE = (
@@ -77,19 +78,16 @@ class FixtureWeb:
     @property
     def proxy_url(self) -> str:
         assert self.server is not None, "start() the web first"
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return proxy_url(self.server)
 
     def start(self) -> FixtureWeb:
-        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = start_proxy(self.answer)
         return self
 
     def stop(self) -> None:
         self.stopping.set()
         if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+            stop_proxy(self.server)
 
     def __enter__(self) -> FixtureWeb:
         return self.start()
@@ -156,13 +154,6 @@ class FixtureWeb:
         return 200, answer, body
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        # Crawlers drop keep-alive connections when they finish or time out; that is not a fixture error.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 def _not_modified(headers, etag: str, modified: datetime) -> bool:
     if headers.get("If-None-Match"):
         return headers["If-None-Match"] == etag
@@ -177,40 +168,3 @@ def _not_modified(headers, etag: str, modified: datetime) -> bool:
 
 def _target(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
-
-
-def _handler(web: FixtureWeb) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._reply("GET")
-
-        def do_HEAD(self) -> None:
-            self._reply("HEAD")
-
-        def do_POST(self) -> None:
-            self._reply("POST")
-
-        def _reply(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            form = self.rfile.read(length) if length else b""
-            # A proxy request line carries the absolute URL; a direct one only the path, the host in Host.
-            url = self.path if self.path.startswith("http") else f"http://{self.headers['Host']}{self.path}"
-            url = f"http://{urlsplit(url).hostname}{_target(urlsplit(url).path, urlsplit(url).query)}"
-            status, headers, body = web.answer(method, url, self.headers, form)
-            try:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if method != "HEAD":
-                    self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the crawler gave up waiting (the slow site), as it should
-
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-    return Handler
