@@ -17,6 +17,7 @@ from alembic import command as alembic
 from sqlalchemy import select, text
 
 import scheduler
+from nianbao import scheduled_crawl
 from storage.db import alembic_config, make_engine, session_factory, upgrade
 from storage.locks import held_sites
 from storage.models import FOREIGN_TABLES, CrawlRun, SiteOutcome
@@ -155,29 +156,29 @@ def in_shanghai(offset: dt.timedelta) -> dt.time:
 
 
 def test_the_crawl_command_is_nianbao_crawl_scheduled():
-    assert scheduler.crawl_command("sqlite:///x.sqlite")[1:] == [
+    assert scheduled_crawl.crawl_command("sqlite:///x.sqlite")[1:] == [
         "-m", "nianbao", "crawl", "--trigger", "scheduled", "--db", "sqlite:///x.sqlite"
     ]  # fmt: skip
 
 
 def test_a_crawl_that_records_its_run_is_not_recorded_twice(url, stand_in, tmp_path):
-    assert scheduler.run_nightly_crawl(url, 60, stand_in("records-run")) == 0
+    assert scheduled_crawl.run_nightly_crawl(url, 60, stand_in("records-run")) == 0
     assert ran(tmp_path) == 1
     assert runs(url) == [("scheduled", "completed")]
 
 
 def test_a_crawl_that_fails_before_recording_gets_a_failed_run(url, stand_in):
-    assert scheduler.run_nightly_crawl(url, 60, stand_in("fails")) == 3
+    assert scheduled_crawl.run_nightly_crawl(url, 60, stand_in("fails")) == 3
     assert runs(url) == [("scheduled", "failed")]
 
 
 def test_a_crawl_that_dies_mid_run_has_its_run_closed_as_failed(url, stand_in):
-    assert scheduler.run_nightly_crawl(url, 60, stand_in("dies-mid-run")) == 1
+    assert scheduled_crawl.run_nightly_crawl(url, 60, stand_in("dies-mid-run")) == 1
     assert runs(url) == [("scheduled", "failed")]
 
 
 def test_a_crawl_over_its_time_limit_is_killed_with_its_children(url, stand_in, tmp_path):
-    code = scheduler.run_nightly_crawl(url, 2, stand_in("hangs"))
+    code = scheduled_crawl.run_nightly_crawl(url, 2, stand_in("hangs"))
     assert code == -signal.SIGTERM
     assert runs(url) == [("scheduled", "interrupted")]
     grandchild = int((tmp_path / "ran.child").read_text())
