@@ -146,12 +146,13 @@ def test_label_variants_and_typos(report):
     text = text.replace("2.其他法律行政法规禁止公开", "2．其他法律行政止公开")  # a typo seen in real reports
     text = text.replace("3.危及“三安全一稳定”", '3. 危及"三安全 一稳定"')
     text = text.replace("（一）予以公开", "(一) 予以公开")
-    text = text.replace("行政规范性文件", "规范性文件")
+    text = text.replace("行政规范性文件", "规范性文件").replace("规章\t", "规章（件）\t")
     parsed = parse_bytes(text.encode(), name="r.txt")
     assert parsed["applications"]["denied_law_prohibited"]["total"] == 0
     assert parsed["applications"]["denied_three_safeties"]["total"] == 0
     assert parsed["applications"]["granted"]["total"] == 12
     assert parsed["active_disclosure"]["normative_documents"] == {"issued": 3, "repealed": 10, "in_force": 31}
+    assert parsed["active_disclosure"]["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
 
 
 def test_single_other_handling_row(report):

@@ -14,6 +14,8 @@ _ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四
 # Longest label a row can print (other_unpaid_fee, with slack for typos); longer cells are sentences, not labels.
 MAX_LABEL_LEN = 48
 _SENTENCE = re.compile(r"[。,，;；]")
+# A unit or note after a short label: "规章(件)", "行政许可（个）".
+_UNIT_SUFFIX = re.compile(r"\([^()]{1,6}\)$")
 
 
 @lru_cache(maxsize=8192)
@@ -42,7 +44,7 @@ def matches_row(cell: str, row: Row) -> bool:
     if not looks_like_label(cell):
         return False
     label = label_text(cell)
-    if row.exact and label in row.exact:
+    if row.exact and (label in row.exact or _UNIT_SUFFIX.sub("", label) in row.exact):
         return True
     return any(k in label for k in row.keywords)
 
