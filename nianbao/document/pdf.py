@@ -25,7 +25,17 @@ from pdfminer.utils import decode_text
 from nianbao.document.model import Document, Finding, Paragraph, UnreadableInput
 from nianbao.document.pdf_rules import Ruling, Seg, add_edges, rulings
 from nianbao.document.pdf_tables import Grid, build_grid, continue_table
-from nianbao.document.pdf_text import Glyph, Line, is_wide, lines_of, paragraphs
+from nianbao.document.pdf_text import (
+    Glyph,
+    Line,
+    is_wide,
+    join_lines,
+    lines_of,
+    paragraphs,
+    runs_to_edge,
+    starts_flush,
+    text_edges,
+)
 
 # pdfminer logs every token at DEBUG; where the root logger lets DEBUG through (as in a Scrapy process) building
 # those records alone made reading a PDF 3-4 times slower. Its warnings about broken files still show.
@@ -66,6 +76,8 @@ class _Item:
     top: float
     block: str | Grid
     margin: bool = False  # in the header or footer zone
+    runs_on: bool = False  # text that fills the line to the right edge: may continue on the next page
+    flush: bool = False  # text that starts at the left edge, unindented: may continue the previous page
 
 
 @dataclass
@@ -213,13 +225,18 @@ def _layout_page(number: int, layout: LTPage) -> _Page:
                  for line in lines]
     page.items.extend(_Item(line.top, line.text, True) for line, m in zip(lines, in_margin, strict=True) if m)
     body = [line for line, m in zip(lines, in_margin, strict=True) if not m]
-    page.items.extend(_Item(line.top, line.text, False) for line in _paragraphs_between_tables(body, page.items))
+    if body:
+        left, right = text_edges(body)
+        page.items.extend(
+            _Item(line.top, line.text, False, runs_to_edge(line, right), starts_flush(line, left))
+            for line in _paragraphs_between_tables(body, page.items, left, right)
+        )
     page.items.sort(key=lambda item: -item.top)
     _drop_page_numbers(page)
     return page
 
 
-def _paragraphs_between_tables(lines: list[Line], items: list[_Item]) -> list[Line]:
+def _paragraphs_between_tables(lines: list[Line], items: list[_Item], left: float, right: float) -> list[Line]:
     """Wrapped lines joined into paragraphs, never across a table that stands between them."""
     tops = sorted((item.top for item in items if isinstance(item.block, Grid)), reverse=True)
     runs: list[list[Line]] = [[]]
@@ -227,7 +244,7 @@ def _paragraphs_between_tables(lines: list[Line], items: list[_Item]) -> list[Li
         if runs[-1] and any(line.top < t < runs[-1][-1].top for t in tops):
             runs.append([])
         runs[-1].append(line)
-    return [p for run in runs for p in paragraphs(run)]
+    return [p for run in runs for p in paragraphs(run, left, right)]
 
 
 def _collect(container: LTPage | LTFigure, page: LTPage, glyphs: list[Glyph], h: list[Seg], v: list[Seg]) -> int:
@@ -268,24 +285,31 @@ def _drop_page_numbers(page: _Page) -> None:
 
 
 def _join_pages(pages: list[_Page]) -> list[str | Grid]:
-    """All pages' blocks in order, a table that ends one page and starts the next as the same table joined."""
+    """All pages' blocks in order; a table, or a paragraph, that ends one page and goes on at the top of the next is
+    joined into one."""
     blocks: list[str | Grid] = []
     open_table: int | None = None  # index in blocks of a table that ended the previous page's body
+    open_text: int | None = None  # index in blocks of a paragraph that ran to the edge at the previous page's end
     for page in pages:
         body = [item for item in page.items if not item.margin]
         for item in page.items:
+            first = bool(body) and item is body[0]
             joined = None
-            if open_table is not None and body and item is body[0] and isinstance(item.block, Grid):
+            if first and open_table is not None and isinstance(item.block, Grid):
                 joined = continue_table(blocks[open_table], item.block)
             if joined is not None:
                 blocks[open_table] = joined
                 item.block = joined
+            elif first and open_text is not None and isinstance(item.block, str) and item.flush:
+                blocks[open_text] = join_lines([blocks[open_text], item.block])
+                item.block = blocks[open_text]
             else:
                 blocks.append(item.block)
-        last = body[-1].block if body else None
-        open_table = _index_of(blocks, last) if isinstance(last, Grid) else None
+        last = body[-1] if body else None
+        open_table = _index_of(blocks, last.block) if last and isinstance(last.block, Grid) else None
+        open_text = _index_of(blocks, last.block) if last and isinstance(last.block, str) and last.runs_on else None
     return blocks
 
 
-def _index_of(blocks: list[str | Grid], grid: Grid) -> int:
-    return next(i for i in range(len(blocks) - 1, -1, -1) if blocks[i] is grid)
+def _index_of(blocks: list[str | Grid], block: str | Grid) -> int:
+    return next(i for i in range(len(blocks) - 1, -1, -1) if blocks[i] is block)

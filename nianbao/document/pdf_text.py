@@ -97,30 +97,33 @@ _MIN_WRAPPED = 12
 _STARTS_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
 
 
-def paragraphs(lines: list[Line]) -> list[Line]:
-    """Lines Word wrapped at the right margin joined back into their paragraph.
+def text_edges(lines: list[Line]) -> tuple[float, float]:
+    """The left and right edges of a page's running text."""
+    return min(line.x0 for line in lines), max(line.x1 for line in lines)
 
-    A line continues the one above when that one runs to the text's right edge and this one starts flush at the
-    left edge: a new Chinese paragraph is indented, a heading or a short last line does not reach the edge.
-    """
-    if not lines:
-        return []
-    left = min(line.x0 for line in lines)
-    right = max(line.x1 for line in lines)
-    out: list[Line] = [lines[0]]
-    for line in lines[1:]:
-        prev = out[-1]
-        size = max(prev.size, line.size, 1.0)
-        wrapped = (
-            prev.x1 >= right - 2.5 * size  # Word's CJK line breaking leaves up to two characters' room
-            and prev.x1 - prev.x0 >= _MIN_WRAPPED * size
-            and line.x0 <= left + 0.5 * size
-            and prev.bottom - line.top < 1.2 * size
-            and not prev.text.endswith(_ENDS_SENTENCE)
-            and not _STARTS_HEADING.match(line.text)
-        )
-        if wrapped:
-            out[-1] = Line(prev.top, line.bottom, join_lines([prev.text, line.text]), prev.x0, line.x1, size)
+
+def runs_to_edge(line: Line, right: float) -> bool:
+    """The line fills the text width, so Word may have wrapped its paragraph onto the next line."""
+    size = max(line.size, 1.0)
+    # Word's CJK line breaking leaves up to two characters' room; a heading is far shorter than a full line.
+    return (line.x1 >= right - 2.5 * size and line.x1 - line.x0 >= _MIN_WRAPPED * size
+            and not line.text.endswith(_ENDS_SENTENCE))
+
+
+def starts_flush(line: Line, left: float) -> bool:
+    """The line starts at the left edge and not like a heading: a new Chinese paragraph would be indented."""
+    return line.x0 <= left + 0.5 * max(line.size, 1.0) and not _STARTS_HEADING.match(line.text)
+
+
+def paragraphs(lines: list[Line], left: float, right: float) -> list[Line]:
+    """Lines Word wrapped at the right margin joined back into their paragraph."""
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if prev and runs_to_edge(prev, right) and starts_flush(line, left) and prev.bottom - line.top < 1.2 * max(
+            prev.size, line.size, 1.0
+        ):
+            out[-1] = Line(prev.top, line.bottom, join_lines([prev.text, line.text]), prev.x0, line.x1, line.size)
         else:
             out.append(line)
     return out
