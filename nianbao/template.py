@@ -23,7 +23,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(1, "总体情况", (("总体情况",),)),
     Section(2, "主动公开政府信息情况", (("主动公开政府信息情况",), ("主动公开政府信息",))),
     Section(3, "收到和处理政府信息公开申请情况", (("收到和处理",), ("处理政府信息公开申请",))),
-    Section(4, "政府信息公开行政复议、行政诉讼情况", (("行政复议", "行政诉讼"),)),
+    Section(4, "政府信息公开行政复议、行政诉讼情况", (("行政复议", "诉讼"),)),
     Section(5, "存在的主要问题及改进情况", (("存在的主要问题",), ("主要问题", "改进"))),
     Section(6, "其他需要报告的事项", (("其他需要报告",),)),
 )
@@ -127,7 +127,7 @@ APPLICATION_ROWS: tuple[Row, ...] = (
     _app("other_other", "3.其他", exact=("其他",)),
     # The 2019 format, and some later reports, print （六）其他处理 as one row with its own numbers.
     _app("other_handling", "（六）其他处理", exact=("其他处理",)),
-    _app("handled_total", "（七）总计", exact=("总计",)),
+    _app("handled_total", "（七）总计", exact=("总计", "合计")),
     _app("carried_forward", "四、结转下年度继续办理", ("结转下年",)),
 )
 
@@ -177,6 +177,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("litigation_after_review_total", "error", "行政诉讼(复议后起诉) 总计 = the sum of its four results"),
     Rule("cell_count", "warning", "a row carried more or fewer numbers than the template has columns"),
     Rule("missing_table", "error", "a standard table was not found (for example it is an image)"),
+    Rule("unknown_row", "warning", "a table row with numbers whose label matches no row of the format"),
     Rule("lost_row", "warning", "an outcome row was not printed; recovered from (七)总计"),
     Rule("blank_cell", "info", "a cell was left blank in the source; it is null, not 0"),
     Rule("unreadable_cell", "warning", "a cell holds something that is not a number"),

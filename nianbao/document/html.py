@@ -152,6 +152,10 @@ def _page_title(root: lxml.html.HtmlElement) -> str | None:
     headings = [boilerplate.fold_cjk(el.text_content()) for el in root.xpath(selectors.TITLE_ELEMENTS)]
     headings = [h for h in headings if 4 <= len(h) <= 200]
     agreeing = [h for h in headings if main and (main in h or (h in main and 2 * len(h) > len(main)))]
+    # A heading that names a report beats a <title> that is only the column's name ("政府信息公开年报_某县").
+    reports = [h for h in headings if "信息公开" in h and ("报告" in h or "年报" in h) and re.search(r"\d{4}", h)]
+    if reports and not re.search(r"\d{4}", main):
+        return reports[0]
     return max(agreeing, key=len, default=None) or main or (headings[0] if headings else None)
 
 

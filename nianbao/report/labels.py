@@ -21,7 +21,8 @@ _UNIT_SUFFIX = re.compile(r"\([^()]{1,6}\)$")
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """NFKC (full-width brackets and digits become ASCII), no white space, no quotes, no markdown marks."""
-    return _DROP.sub("", unicodedata.normalize("NFKC", text))
+    # 其它 is as common as 其他 in real reports.
+    return _DROP.sub("", unicodedata.normalize("NFKC", text)).replace("其它", "其他")
 
 
 @lru_cache(maxsize=8192)

@@ -40,7 +40,8 @@ def parse_document(doc: Document, source: str = "") -> dict:
 
     active = read_rows(rows, t2_start, t2_end, spec.active_rows, "active_disclosure")
     apps = read_rows(rows, t3_start, t3_end, APPLICATION_ROWS, "applications") if t3_start is not None else {}
-    review = _read_review(rows, t3_end if t3_start is not None else _after(sections, 4, 0), _review_end(rows, sections))
+    strays = _pop_strays(active) + _pop_strays(apps)
+    review = _read_review(rows, _review_start(rows, sections, t2_end, t3_start, t3_end), _review_end(rows, sections))
 
     title = meta.find_title(lines, doc.meta.get("title"))
     text = doc.text()
@@ -49,7 +50,7 @@ def parse_document(doc: Document, source: str = "") -> dict:
         raise NotAReport(f"not an annual report: {source or 'the input'} has no report title and no standard table")
 
     resolve_by_columns(apps)
-    for read in [*active.values(), *apps.values(), *([review] if review else [])]:
+    for read in [*active.values(), *apps.values(), *([review] if review else []), *strays]:
         findings.extend(read.findings)
     applications = {k: apps[k].as_dict() for k in (r.key for r in APPLICATION_ROWS) if k in apps}
     findings.extend(recover_lost_row(applications))
@@ -84,22 +85,39 @@ def _finding(rule: str, where: str, message: str) -> Finding:
 
 
 def _section_starts(rows: list[list[str]]) -> dict[int, int]:
-    """Row index of each section heading found, keeping only headings that come in the format's order."""
-    starts: dict[int, int] = {}
-    last = 0
+    """Row index of each section heading, keeping headings that come in the format's order.
+
+    Read from the end: a table of contents (or an introduction listing the six sections) repeats the headings
+    before the real ones, and the last run in order is the report's own.
+    """
+    found: list[tuple[int, int]] = []
     for i, cells in enumerate(rows):
         texts = [c for c in cells if c.strip()]
-        if len(texts) != 1:
-            continue
-        section = heading_section(texts[0])
-        if section and section.number > last:
-            starts[section.number] = i
-            last = section.number
+        if len(texts) == 1 and (section := heading_section(texts[0])):
+            found.append((i, section.number))
+    starts: dict[int, int] = {}
+    below = len(SECTIONS) + 1
+    for i, number in reversed(found):
+        if number < below:
+            starts[number] = i
+            below = number
     return starts
 
 
-def _after(sections: dict[int, int], number: int, default: int) -> int:
-    return sections.get(number, default)
+def _pop_strays(reads: dict) -> list:
+    """Remove and return the rows no template row matched (reported as findings, never as cells)."""
+    return [reads.pop(k) for k in [k for k in reads if k.startswith("?")]]
+
+
+def _review_start(rows, sections, t2_end: int, t3_start: int | None, t3_end: int) -> int:
+    """Table 四 follows table 三; without table 三, its own heading or 行政复议 header after table 二 — never the
+    top of the report, whose other numbers are not table 四's."""
+    if t3_start is not None:
+        return t3_end
+    if 4 in sections:
+        return sections[4]
+    header = _first_row(rows, t2_end, len(rows), lambda t: t.startswith("行政复议") and len(t) <= 12)
+    return header if header is not None else len(rows)
 
 
 def _first_row(rows, start: int, end: int, predicate) -> int | None:

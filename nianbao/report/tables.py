@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from nianbao.document.model import CellRow, Finding
 from nianbao.report.align import fit
-from nianbao.report.labels import heading_section, matches_row, normalize
+from nianbao.report.labels import heading_section, looks_like_label, matches_row, normalize
 from nianbao.report.numbers import Cell, read_cell
 from nianbao.template import Row
 
@@ -30,12 +30,17 @@ class RowRead:
 
 
 def read_rows(rows: list[list[str]], start: int, end: int, specs: tuple[Row, ...], where: str) -> dict[str, RowRead]:
-    """Every template row of `specs` found between rows[start:end], keyed by row key."""
+    """Every template row of `specs` found between rows[start:end], keyed by row key.
+
+    A row with numbers whose label matches nothing is reported (key "?<row>") rather than lost silently.
+    """
     found: dict[str, RowRead] = {}
     r = start
     while r < end:
         hit = _label_in_row(rows[r], specs, found)
         if hit is None:
+            if stray := _stray_row(rows[r], specs, where):
+                found[f"?{r}"] = stray
             r += 1
             continue
         col, spec = hit
@@ -44,6 +49,16 @@ def read_rows(rows: list[list[str]], start: int, end: int, specs: tuple[Row, ...
             found[spec.key] = fit_row(values, spec, f"{where}.{spec.key}")
         r = next_row
     return found
+
+
+def _stray_row(cells: list[str], specs: tuple[Row, ...], where: str) -> RowRead | None:
+    """A row that prints a label and at least two numbers but is no row of the format (合计 for 总计, a typo)."""
+    parsed = [read_cell(c) for c in cells]
+    labels = [c for c, p in zip(cells, parsed, strict=True) if p.kind == "text" and looks_like_label(c)]
+    if not labels or sum(p.is_value for p in parsed) < 2 or any(matches_row(c, s) for c in cells for s in specs):
+        return None
+    finding = Finding("unknown_row", "warning", where, f"row {labels[-1].strip()!r} is no row of the format; not read")
+    return RowRead(Row("?", labels[-1], ()), (), [finding])
 
 
 def _label_in_row(cells: list[str], specs: tuple[Row, ...], found: dict) -> tuple[int, Row] | None:
@@ -58,8 +73,11 @@ def _label_in_row(cells: list[str], specs: tuple[Row, ...], found: dict) -> tupl
 def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...]) -> tuple[list[str], int]:
     """The value cells of the row labelled at rows[r][col], and the index of the next row to look at."""
     same_row = rows[r][col + 1:]
+    exact = getattr(rows[r], "exact", True)
     if any(read_cell(c).is_value for c in same_row):
-        return CellRow(same_row, getattr(rows[r], "exact", True)), r + 1
+        return CellRow(same_row, exact), r + 1
+    if exact and len(same_row) > 1 and all(not c.strip() for c in same_row):
+        return CellRow(same_row, exact), r + 1  # printed with every cell left blank: nulls, not a lost row
     values: list[str] = []
     i = r + 1
     while i < end:
@@ -93,6 +111,8 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
     cells = [(t, read_cell(t)) for t in texts]
     if not getattr(texts, "exact", True):
         cells = _trim_blanks(cells)
+    while len(cells) > width and cells[-1][1].kind == "blank":
+        cells = cells[:-1]  # empty padding cells after the last column of an uneven grid
     findings: list[Finding] = []
     if len(cells) == width:
         values = tuple(_value(p, spec, where, findings) for _, p in cells)
