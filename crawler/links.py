@@ -30,7 +30,9 @@ def is_report_title(title: str) -> bool:
     text = normalize(title)
     if any(word in text for word in NOT_REPORT_WORDS):
         return False
-    return bool(REPORT_WORDS.search(text)) and report_year(text) is not None
+    # A listing may cut a long title short ("…2024年政府信息公开工…"); the page then gives the whole title.
+    cut_short = text.endswith(("…", "...")) and "信息公开" in text
+    return (bool(REPORT_WORDS.search(text)) or cut_short) and report_year(text) is not None
 
 
 def report_year(title: str) -> int | None:
@@ -51,7 +53,8 @@ def title_agency(title: str) -> str | None:
     for pattern in (AGENCY_BEFORE_YEAR, AGENCY_AFTER_YEAR):
         match = pattern.search(text)
         if match and (who := _trim(match.group("who"))):
-            return who
+            # "2024年郏县人民政府信息公开…": the name and the phrase share one 政府.
+            return who + "政府" if who.endswith("人民") else who
     return None
 
 

@@ -62,8 +62,11 @@ class StorePipeline:
             self._count(key, "errors")
             logger.warning("report %s not stored: %s", item.url, item.error or "no year in its title or text")
             return
+        # Validators only for a report read whole: otherwise the next crawl must fetch it (and its files) again,
+        # or one failed attachment would leave the report unreadable for good behind 304s.
+        complete = not (item.error or item.parse_error)
         with Session(self.engine) as session, session.begin():
-            digests = {d.url: self._keep(session, d) for d in item.documents}
+            digests = {d.url: self._keep(session, d, complete) for d in item.documents}
             if digests[main.url] is None:
                 self._count(key, "errors")
                 return
@@ -79,15 +82,15 @@ class StorePipeline:
         if item.parse_error or item.error:
             self._count(key, "errors")
 
-    def _keep(self, session: Session, document: FetchedDocument) -> str | None:
-        """Store the bytes and the validators of one document; its digest (the stored one after a 304)."""
+    def _keep(self, session: Session, document: FetchedDocument, validators: bool) -> str | None:
+        """Store the bytes (and the validators) of one document; its digest (the stored one after a 304)."""
         if document.unchanged:
             record_fetch(session, document.url, status=NOT_MODIFIED)
             fetch = get_fetch(session, document.url)
             return fetch.sha256 if fetch else None
         digest = store_document(session, document.body, content_type=document.kind)
-        record_fetch(session, document.url, status=200, etag=document.etag, last_modified=document.last_modified,
-                     sha256=digest)
+        etag, modified = (document.etag, document.last_modified) if validators else (None, None)
+        record_fetch(session, document.url, status=200, etag=etag, last_modified=modified, sha256=digest)
         return digest
 
     def _count(self, agency: str, what: str) -> None:

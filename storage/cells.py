@@ -107,9 +107,14 @@ def without_nul(value: str | None) -> str | None:
 
 
 def is_usable(parsed: dict[str, Any]) -> bool:
-    """Whether a parse read the report: no missing_table/no_text_layer error, and some number in table 三."""
+    """Whether a parse read the report: table 三 found with some number in it, and a text layer.
+
+    Table 三 is what a report is read for; a missing table 二 or 四 is a finding, not an unreadable report.
+    """
     for finding in parsed.get("findings") or []:
-        if finding.get("rule") in UNUSABLE_RULES and finding.get("severity") == "error":
+        rule, where = finding.get("rule"), finding.get("where")
+        if rule in UNUSABLE_RULES and finding.get("severity") == "error" and (rule != "missing_table" or
+                                                                              where == "applications"):
             return False
     applications = parsed.get("applications") or {}
     return any(value is not None for row in applications.values() for value in row.values())

@@ -86,3 +86,21 @@ def test_attachment_of_a_revised_page_is_asked_conditionally(runs):
     assert (attachment["kind"], attachment["body"]) == (None, b"")
     assert bodies_third[attachment["url"]] == 1
     assert item["main_url"] == attachment["url"]
+
+
+def test_a_failed_attachment_is_fetched_again_next_time(tmp_path):
+    """A report whose file failed to download must not hide behind its page's 304 on the next crawl."""
+    db_url = f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
+    with build_web([tuoli()]).prerender() as web:
+        docx_url = next(
+            f"http://{name}{path}" for name, host in web.hosts.items() for path, resource in host.resources.items()
+            if "wordprocessingml" in resource.content_type
+        )
+        web.resource(docx_url).fail_first = 2  # one try and one retry, both 500
+        first, _ = run_crawl(web, REGISTRY, tmp_path / "1.jsonl", sites=["xj-tuoli-county"], db_url=db_url)
+        second, _ = run_crawl(web, REGISTRY, tmp_path / "2.jsonl", sites=["xj-tuoli-county"], db_url=db_url)
+    failed = next(i for i in first if i.get("agency_id") == "xj-tuoli-czj")
+    assert failed["error"] and failed["stored"] == "new"  # stored as unreadable evidence, nothing better yet
+    again = next(i for i in second if i.get("agency_id") == "xj-tuoli-czj")
+    assert "documents" in again and not again["error"]  # the page was fetched whole, and its file with it
+    assert again["stored"] == "revised" and again["parsed"]["applications"]

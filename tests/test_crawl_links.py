@@ -18,6 +18,7 @@ REPORTS = [
     "托里县２０２４年政府信息公开工作年度报告",
     "托里县二〇二四年政府信息公开工作年度报告",
     "托里县 2024 年政府信息公开年报",
+    "托里县哈图镇人民政府2024年政府信息公开工…",  # cut short by the listing
 ]
 NOT_REPORTS = [
     "《托里县2024年政府信息公开工作年度报告》解读",
@@ -53,6 +54,7 @@ def test_other_titles_are_left_out(title):
         ("【托里县】2024年政府信息公开工作年度报告", "托里县"),
         ("托里县二〇二四年政府信息公开工作年度报告", "托里县"),
         ("2024年度政府信息公开工作年度报告", None),
+        ("2024年托里县人民政府信息公开工作年度报告", "托里县人民政府"),  # one 政府 for the name and the phrase
     ],
 )
 def test_agency_as_printed_in_the_title(title, agency):

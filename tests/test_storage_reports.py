@@ -337,3 +337,14 @@ def test_fetched_at_is_kept_as_given(engine):
     store(engine, b"doc", parsed_report(), fetched_at=when)
     with Session(engine) as session:
         assert report_history(session, "xj-tuoli-county", 2024)[0].fetched_at == when
+
+
+def test_a_missing_table_two_or_four_does_not_make_a_report_unreadable():
+    from storage.cells import is_usable
+
+    def parsed(where: str) -> dict:
+        return {"applications": {"new": {"total": 3}},
+                "findings": [{"rule": "missing_table", "severity": "error", "where": where, "message": "image"}]}
+
+    assert is_usable(parsed("active_disclosure")) and is_usable(parsed("review_litigation"))
+    assert not is_usable(parsed("applications"))
