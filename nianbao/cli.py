@@ -201,8 +201,10 @@ def write_text(text: str, out: Path | None) -> None:
 def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only this site id (repeatable).")] = None,
           trigger: Annotated[str, typer.Option(help="Recorded with the run: manual or scheduled.")] = "manual",
           db: DbOption = None):
-    """Crawl every registered listing page (or only the sites given), download new or changed reports, parse and
-    store them. Exits 0 when the run completed, even if some sites failed; each site's outcome is recorded."""
+    """Crawl the registered sites (or those given): new or changed reports are downloaded, parsed and stored.
+
+    Exits 0 when the run completed, even if some sites failed; each site's outcome is recorded.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
     from nianbao.crawl import UnknownSites
@@ -253,8 +255,10 @@ def demo(db: DbOption = None,
          year: Annotated[int, typer.Option(help="The year to audit.")] = 2024,
          fmt: Annotated[str, typer.Option("--format", help="table, json, csv or html")] = "table",
          out: Annotated[Path | None, typer.Option(help="Write the audit to this file instead of stdout.")] = None):
-    """Crawl the bundled sample county sites, replayed on localhost (no internet needed), into the database and
-    print the audit as of today. Safe to run again: the sites are re-imported in place, unchanged reports kept."""
+    """Crawl the bundled sample county sites (replayed on localhost, no internet) and print the audit.
+
+    Safe to run again: the sites are re-imported in place and unchanged reports kept.
+    """
     from datetime import date
 
     from sqlalchemy.exc import SQLAlchemyError
