@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sqlalchemy.orm import Session
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 from crawler.database import engine_for
 from crawler.items import ReportItem
 from nianbao.document import UnreadableInput, read_document
+from pipelines.worker import in_worker
 from storage.documents import get_document
 from storage.fetches import get_fetch
 
@@ -35,7 +35,7 @@ class ReadDocumentPipeline:
         if not isinstance(item, ReportItem):
             return item
         # Reading a PDF takes CPU for a while: off the reactor's thread, so downloads keep flowing meanwhile.
-        return await asyncio.to_thread(self._read, item)
+        return await in_worker(self._read, item)
 
     def _read(self, item: ReportItem) -> ReportItem:
         main = item.main_document()

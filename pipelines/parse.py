@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from crawler.items import ReportItem
 from nianbao.document import UnreadableInput
 from nianbao.report.parse import parse_document
+from pipelines.worker import in_worker
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class ParsePipeline:
     async def process_item(self, item):
         if not isinstance(item, ReportItem) or item.document is None:
             return item
-        return await asyncio.to_thread(self._parse, item)
+        return await in_worker(self._parse, item)
 
     def _parse(self, item: ReportItem) -> ReportItem:
         try:

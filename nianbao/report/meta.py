@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 from nianbao.document.boilerplate import normalize_date
@@ -21,11 +22,20 @@ _PERIOD = re.compile(
 )
 
 
+_OPENCC_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def _to_simplified():
+def _converter():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified ("郟县" → "郏县"); one call at a time, OpenCC is not thread-safe."""
+    with _OPENCC_LOCK:
+        return _converter().convert(text)
 
 
 def clean_title(text: str) -> str:
@@ -91,7 +101,7 @@ def agency_of(title: str | None) -> str | None:
     """
     if not title:
         return None
-    title = arabic_years(_to_simplified().convert(title))
+    title = arabic_years(to_simplified(title))
     title = re.sub(r"^(?:关于印发|关于)", "", title)
     year = _YEAR.search(title)
     disclosure = list(_DISCLOSURE.finditer(title))
