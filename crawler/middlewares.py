@@ -19,8 +19,8 @@ MAX_CHALLENGE_BYTES = 32 * 1024
 MAX_CHALLENGE_TEXT = 200
 
 
-class EncodingFixMiddleware:
-    """Decodes pages by what their bytes are when the charset header is missing or wrong (GBK as GB18030)."""
+class _CountingMiddleware:
+    """A middleware that only needs the crawl's stats."""
 
     def __init__(self, stats):
         self.stats = stats
@@ -28,6 +28,10 @@ class EncodingFixMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
+
+
+class EncodingFixMiddleware(_CountingMiddleware):
+    """Decodes pages by what their bytes are when the charset header is missing or wrong (GBK as GB18030)."""
 
     def process_response(self, request: Request, response: Response) -> Response:
         # Scrapy makes PDFs TextResponses too; and bytes that are all ASCII read the same in any encoding.
@@ -41,15 +45,8 @@ class EncodingFixMiddleware:
         return response.replace(encoding=encoding)
 
 
-class BlockedPageMiddleware:
+class BlockedPageMiddleware(_CountingMiddleware):
     """Turns HTTP 412 and JavaScript challenge pages into BlockedPage errors, so the site is recorded as blocked."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if looks_blocked(response):

@@ -201,30 +201,19 @@ class ReportsSpider(Spider):
         return item
 
     def _report_item(self, found: FoundReport, documents: list[FetchedDocument]) -> ReportItem:
-        attribution = self._final_attribution(found)
-        return ReportItem(
-            site_id=found.site_id,
-            agency_id=attribution.agency_id,
-            agency_name=attribution.agency_name,
-            year=report_year(found.record.title),
-            title=found.record.title,
-            url=found.record.url,
-            listing_url=found.listing_url,
-            published=found.record.date,
-            documents=documents,
-        )
+        return ReportItem(**self._identity(found), published=found.record.date, documents=documents)
 
     def _unchanged(self, found: FoundReport) -> UnchangedItem:
+        return UnchangedItem(**self._identity(found))
+
+    def _identity(self, found: FoundReport) -> dict:
+        """What every item about a found report says: whose it is, which year, where it was listed."""
         attribution = self._final_attribution(found)
-        return UnchangedItem(
-            site_id=found.site_id,
-            agency_id=attribution.agency_id,
-            agency_name=attribution.agency_name,
-            year=report_year(found.record.title),
-            title=found.record.title,
-            url=found.record.url,
-            listing_url=found.listing_url,
-        )
+        return {
+            "site_id": found.site_id, "agency_id": attribution.agency_id, "agency_name": attribution.agency_name,
+            "year": report_year(found.record.title), "title": found.record.title, "url": found.record.url,
+            "listing_url": found.listing_url,
+        }
 
     def _final_attribution(self, found: FoundReport) -> Attribution:
         attribution = found.attribution or self.attributor.sole_owner(found.listing_url) or Attribution(None, None)
