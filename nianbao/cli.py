@@ -18,8 +18,24 @@ app = typer.Typer(help="Harvest and check 政府信息公开工作年度报告 (
 
 
 @app.callback()
-def main() -> None:
+def root() -> None:
     """nianbao: harvest, parse, store and audit government information-disclosure annual reports."""
+
+
+def main() -> None:
+    """The console script: usage errors, like every other error, as one line on stderr (exit 2)."""
+    try:
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        sys.exit(130)
+    except Exception as exc:
+        # Typer's usage errors (its own copy of Click's) carry format_message and exit_code.
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if message := exc.format_message():  # empty when the help was shown for a bare `nianbao`
+            typer.echo(f"nianbao: error: {message}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -32,8 +48,8 @@ ReportFile = Annotated[Path, typer.Argument(help="A report file: .html .pdf .doc
 
 
 @app.command()
-def parse(file: ReportFile):
-    """Parse one local report file and print its parse JSON to stdout."""
+def parse(file: ReportFile, db: DbOption = None):
+    """Parse one local report file and print its parse JSON to stdout (it reads no database; --db is accepted)."""
     from nianbao.report.parse import parse_file
 
     if not file.is_file():
@@ -65,7 +81,7 @@ def database(url: str | None):
     try:
         engine = make_engine(url)
         upgrade(engine)
-    except (SQLAlchemyError, ArgumentError, OSError, ValueError) as exc:
+    except (SQLAlchemyError, ArgumentError, OSError, ValueError, ImportError) as exc:  # ImportError: no driver
         if engine is not None:
             engine.dispose()
         fail(f"cannot open the database: {str(exc).splitlines()[0]}")
@@ -147,8 +163,10 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     if fmt == "table":
         from rich.console import Console
 
-        console = Console(file=out.open("w", encoding="utf-8") if out else None, soft_wrap=out is not None)
-        console.print(auditing.render_table(result))
+        with output(out, "utf-8") as stream:
+            # A file or a pipe gets the whole table; only a terminal's width may squeeze it.
+            wide = None if stream is sys.stdout and sys.stdout.isatty() else 240
+            Console(file=stream, width=wide).print(auditing.render_table(result))
         return
     write_text(renderers[fmt](result), out)
 
@@ -166,13 +184,9 @@ def export(year: Annotated[int | None, typer.Option(help="Only reports on this y
 
     if fmt not in ("json", "csv"):
         fail(f"unknown format {fmt!r}: use json or csv")
-    with database(db) as engine, Session(engine) as session:
-        stream = out.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") if out else sys.stdout
-        try:
-            (write_csv if fmt == "csv" else write_json)(iter_reports(session, year), stream)
-        finally:
-            if out:
-                stream.close()
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    with database(db) as engine, Session(engine) as session, output(out, encoding) as stream:
+        (write_csv if fmt == "csv" else write_json)(iter_reports(session, year), stream)
 
 
 @contextmanager
@@ -188,13 +202,28 @@ def busy(what: str):
 
 
 def write_text(text: str, out: Path | None) -> None:
+    with output(out, "utf-8") as stream:
+        stream.write(text)
+
+
+@contextmanager
+def output(out: Path | None, encoding: str):
+    """stdout, or the --out file opened for writing (a one-line error when it cannot be)."""
     if out is None:
-        sys.stdout.write(text)
+        yield sys.stdout
         return
     try:
-        out.write_text(text, encoding="utf-8", newline="")
+        stream = out.open("w", encoding=encoding, newline="")
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
+    with stream:
+        yield stream
+
+
+def check_writable(out: Path | None) -> None:
+    """Fail before a long job when its --out file could not be written."""
+    if out is not None and not (out.parent if out.parent != Path() else Path.cwd()).is_dir():
+        fail(f"cannot write {out}: no such directory")
 
 
 @app.command()
@@ -268,6 +297,7 @@ def demo(db: DbOption = None,
 
     if fmt not in ("table", "json", "csv", "html"):
         fail(f"unknown format {fmt!r}: use table, json, csv or html")
+    check_writable(out)
     to_stderr = fmt != "table" and out is None  # json, csv or html on stdout stays machine-readable
     with database(db) as engine:
         try:

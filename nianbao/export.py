@@ -26,15 +26,19 @@ def write_json(reports: Iterable[dict], out: TextIO) -> int:
     return count
 
 
-def cells(report: dict) -> Iterator[tuple[str, str, str, float | int | None]]:
+def cells(report: dict) -> Iterator[tuple[str, str, str, float | int | str | None]]:
+    """Every cell as (table, row, column, value); then every finding as ("findings", rule, where, message)."""
     for table in TABLES:
         for row, columns in (report.get(table) or {}).items():
             for column, value in columns.items():
                 yield table, row, column, value
+    for finding in report.get("findings") or []:
+        yield "findings", finding["rule"], finding["where"], f"{finding['severity']}: {finding['message']}"
 
 
 def write_csv(reports: Iterable[dict], out: TextIO) -> int:
-    """One row per cell (tidy, for pandas or Excel); UTF-8 with BOM is the caller's encoding choice."""
+    """One row per cell (tidy, for pandas or Excel), then one per finding (table "findings": row is the rule, column
+    where it applies, value "severity: message"); UTF-8 with BOM is the caller's encoding choice."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     count = 0

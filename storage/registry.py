@@ -105,6 +105,8 @@ def _record(path: Path, line: int, row: dict[str, str | None]) -> AgencyRecord:
         return (row.get(name) or "").strip()
 
     where = f"{path}: line {line}"
+    if any(row.get(name) is None for name in REQUIRED_COLUMNS):
+        raise RegistryError(f"{where}: fewer fields than the header ({','.join(REQUIRED_COLUMNS)})")
     verified = field("verified").lower()
     if verified not in _TRUE | _FALSE:
         raise RegistryError(f"{where}: verified must be true or false, not {verified!r}")
@@ -129,6 +131,8 @@ def _problem(record: AgencyRecord) -> str | None:
         return f"control character in the id or name of {record.id!r}"  # PostgreSQL refuses NUL in text
     if record.level not in LEVELS:
         return f"unknown level {record.level!r} for {record.id!r} (expected one of {', '.join(LEVELS)})"
+    if not record.listing_urls:
+        return f"no listing_url for {record.id!r}: the page that lists its reports is required"
     for url in record.listing_urls:
         if not is_http_url(url):
             return f"listing_url {url!r} of {record.id!r} is not an http(s) URL"

@@ -98,3 +98,33 @@ def test_bad_arguments_get_one_line_errors(db_url):
     assert code == 1 and "unknown format" in err
     code, _, err = invoke("sites", "list", "--db", "nosuchdb://x")
     assert code == 1 and err.startswith("nianbao: error: cannot open the database")
+
+
+def test_usage_errors_are_one_line_too(tmp_path):
+    import subprocess
+    import sys
+
+    for args, words in ((["audit"], "Missing option '--year'"), (["audit", "--year", "abc"], "'--year'"),
+                        (["nosuch"], "No such command")):
+        done = subprocess.run([sys.executable, "-m", "nianbao", *args], capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("nianbao: error: ") and words in done.stderr
+
+
+def test_out_files_errors_and_full_width_tables(tmp_path, db_url):
+    registry = tmp_path / "sites.csv"
+    registry.write_text(REGISTRY, encoding="utf-8")
+    invoke("sites", "import", str(registry), "--db", db_url)
+    store_seed(db_url, "tuoli-county-2024", "xj-tuoli-county")
+    for command in (["audit", "--year", "2024"], ["export"]):
+        code, _, err = invoke(*command, "--out", str(tmp_path / "no" / "such.txt"), "--db", db_url)
+        assert code == 1 and err.startswith("nianbao: error: cannot write") and err.count("\n") == 1
+    table = tmp_path / "audit.txt"
+    assert invoke("audit", "--year", "2024", "--as-of", "2025-06-01", "--out", str(table), "--db", db_url)[0] == 0
+    assert "托里县哈图镇人民政府" in table.read_text(encoding="utf-8")  # whole names, not "托里 …"
+    cells = tmp_path / "cells.csv"
+    assert invoke("export", "--format", "csv", "--out", str(cells), "--db", db_url)[0] == 0
+    rows = list(csv.DictReader(io.StringIO(cells.read_text(encoding="utf-8-sig"))))
+    findings = [r for r in rows if r["table"] == "findings"]
+    assert findings and {"cell_count"} <= {r["row"] for r in findings}
+    assert all(r["value"].startswith(("error: ", "warning: ", "info: ")) for r in findings)

@@ -104,14 +104,16 @@ def test_bom_crlf_blank_lines_and_extra_columns_are_accepted(engine, tmp_path):
         "\ufeffID, Name ,level,parent,listing_url,verified,备注\r\n"
         "xj-tacheng-city,塔城市人民政府,county,,https://www.xjtcsh.gov.cn/zfxxgk/zfxxgknb/,yes,县级市\r\n"
         "\r\n"
-        "xj-hatu,托里县哈图镇人民政府,township,xj-tacheng-city,,\r\n"
+        "xj-hatu,托里县哈图镇人民政府,township,xj-tacheng-city,http://xjtc.gov.cn/nb/,\r\n"
     )
     records = read_registry(write(tmp_path, content))
     assert records == [
         AgencyRecord(
             "xj-tacheng-city", "塔城市人民政府", "county", None, ("https://www.xjtcsh.gov.cn/zfxxgk/zfxxgknb/",), True
         ),
-        AgencyRecord("xj-hatu", "托里县哈图镇人民政府", "township", "xj-tacheng-city", (), False),
+        AgencyRecord(
+            "xj-hatu", "托里县哈图镇人民政府", "township", "xj-tacheng-city", ("http://xjtc.gov.cn/nb/",), False
+        ),
     ]
     assert load(engine, write(tmp_path, content)) == ImportResult(2, 0, 0)
 
@@ -123,7 +125,7 @@ def test_parent_may_already_be_registered(engine, tmp_path):
 
 
 def test_parent_is_checked_at_import_when_read_without_a_session(engine, tmp_path):
-    orphan = HEADER + "xj-tuoli-hatu,托里县哈图镇人民政府,township,xj-nowhere,\n"
+    orphan = HEADER + "xj-tuoli-hatu,托里县哈图镇人民政府,township,xj-nowhere,https://a.gov.cn/\n"
     records = read_registry(write(tmp_path, orphan))  # the file alone cannot tell
     with Session(engine) as session, session.begin(), pytest.raises(RegistryError, match="xj-nowhere"):
         import_registry(session, records)
@@ -137,7 +139,8 @@ BAD_FILES = {
     "url without host": (HEADER + "xj-a,甲县人民政府,county,,https:///nb/\n", "not an http(s) URL"),
     "relative url": (HEADER + "xj-a,甲县人民政府,county,,www.a.gov.cn/nb/\n", "not an http(s) URL"),
     "unknown parent": (HEADER + "xj-a,甲镇人民政府,township,xj-nowhere,https://a.gov.cn/\n", "parent 'xj-nowhere'"),
-    "parent cycle": (HEADER + "xj-a,甲,county,xj-b,\nxj-b,乙,county,xj-a,\n", "parent cycle"),
+    "parent cycle": (HEADER + "xj-a,甲,county,xj-b,https://a.gov.cn/\nxj-b,乙,county,xj-a,https://b.gov.cn/\n",
+                     "parent cycle"),
     "empty id": (HEADER + ",甲县人民政府,county,,https://a.gov.cn/\n", "line 2: empty id"),
     "id with colon": (HEADER + "name:甲,甲县人民政府,county,,https://a.gov.cn/\n", "must be a slug"),
     "empty name": (HEADER + "xj-a,,county,,https://a.gov.cn/\n", "empty name"),
@@ -193,3 +196,16 @@ def test_list_agencies_shows_each_latest_outcome(engine):
         assert listed["xj-tacheng-city"].last_outcome.reports_new == 4
         assert listed["ha-jiaxian-county"].last_outcome is None
         assert listed["xj-tuoli-county"].listing_urls == (PREFECTURE_COLUMN,)
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ("xj-wusu,乌苏市人民政府,county,,", "no listing_url"),
+    ("xj-wusu,乌苏市人民政府,county", "fewer fields than the header"),
+])
+def test_a_row_without_its_listing_page_is_refused_and_changes_nothing(engine, tmp_path, row, words):
+    load(engine, write(tmp_path, GOOD))
+    with pytest.raises(RegistryError, match=words):
+        load(engine, write(tmp_path, GOOD + row + "\n", name="bad.csv"))
+    with Session(engine) as session:
+        urls = {a.id: a.listing_urls for a in list_agencies(session)}
+    assert set(urls) == {"xj-tacheng-prefecture", "xj-tuoli-county"} and all(urls.values())
