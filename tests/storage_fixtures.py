@@ -12,9 +12,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from nianbao.template import ACTIVE_2021, APPLICATION_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS
-from storage.db import database_url
+from storage.db import database_url, make_engine, upgrade
 
-__all__ = ["db_url", "postgres_test_database"]
+__all__ = ["db_url", "engine", "postgres_test_database"]
 
 # The server to create throwaway databases on; the default is the local trust-auth server.
 PG_ADMIN_URL = os.environ.get("NIANBAO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -67,6 +67,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     url = request.getfixturevalue("postgres_test_database")
     _empty_schema(url)
     return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def engine(db_url: str):
+    """An engine on an up-to-date schema in the db_url database."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 # ---- Report dicts for storage tests, built from the template so no label or key is typed here -------------------

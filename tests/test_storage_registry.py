@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.db import make_engine, upgrade
 from storage.models import Agency, ListingPage
 from storage.registry import (
     AgencyRecord,
@@ -30,13 +29,6 @@ GOOD = HEADER + (
     "xj-tuoli-county,托里县人民政府,county,xj-tacheng-prefecture,https://www.xjtl.gov.cn/nb/ https://www.xjtc.gov.cn/nb/\n"
 )
 
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "registry.csv") -> Path:

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.db import make_engine, upgrade
 from storage.models import CrawlRun, SiteOutcome
 from storage.runs import (
     finish_run,
@@ -20,13 +19,6 @@ from storage.runs import (
 
 LISTING = "http://xjtc.gov.cn/zfxxgk/xxgkzl/zfxxgk1/zfxxgknb/"
 
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_a_run_records_outcomes_and_finishes(engine):
