@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import ipaddress
+import os
 import re
+import socket
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +26,16 @@ REQUIRED_COLUMNS = ("id", "name", "level", "parent", "listing_url")
 _SLUG = re.compile(r"[^\s:]+")
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否", ""}
+# Crawling loopback and private networks is for tests and the demo; elsewhere a registry row or a redirect could
+# point the crawler at the machine it runs on or its network (cloud metadata at 169.254.169.254, local databases).
+ALLOW_PRIVATE_ADDRESSES = "NIANBAO_ALLOW_PRIVATE_ADDRESSES"
+# Controls, bidirectional overrides and isolates, zero-width marks, line separators: text that reads other than it is.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+# Hosts a resolver may read as an IPv4 address: 2130706433, 0x7f.1, 017700000001, 127.1.
+_NUMERIC_HOST = re.compile(r"[0-9][0-9a-fx.]*", re.IGNORECASE)
+_AUTHORITY = re.compile(r"[^:/?#]+://(?P<authority>[^/?#]*)")
+_NOT_PUBLIC = ("unspecified", "loopback", "link_local", "multicast", "private", "site_local", "reserved")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses as DNS64 hands them to IPv6-only networks
 
 
 class RegistryError(Exception):
@@ -127,15 +141,42 @@ def _problem(record: AgencyRecord) -> str | None:
         return f"id {record.id!r} must be a slug without spaces or colons"
     if not record.name:
         return f"empty name for {record.id!r}"
-    if any(unicodedata.category(ch) == "Cc" for ch in record.id + record.name):
-        return f"control character in the id or name of {record.id!r}"  # PostgreSQL refuses NUL in text
+    hidden = _hidden_character(record)
+    if hidden:  # PostgreSQL refuses NUL in text; a U+202E would reverse how the row prints
+        return f"invisible or control character U+{ord(hidden[1]):04X} in the {hidden[0]} of {record.id!r}"
     if record.level not in LEVELS:
         return f"unknown level {record.level!r} for {record.id!r} (expected one of {', '.join(LEVELS)})"
     if not record.listing_urls:
         return f"no listing_url for {record.id!r}: the page that lists its reports is required"
     for url in record.listing_urls:
-        if not is_http_url(url):
-            return f"listing_url {url!r} of {record.id!r} is not an http(s) URL"
+        problem = _url_problem(url)
+        if problem:
+            return f"listing_url {redact_url(url)!r} of {record.id!r} {problem}"
+    return None
+
+
+def _hidden_character(record: AgencyRecord) -> tuple[str, str] | None:
+    """(field, character) of the first control or invisible formatting character in the record's text."""
+    fields = [("id", record.id), ("name", record.name), ("parent", record.parent or "")]
+    fields += [("listing_url", url) for url in record.listing_urls]
+    for field, text in fields:
+        for ch in text:
+            if unicodedata.category(ch) in _HIDDEN_CATEGORIES:
+                return field, ch
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    if not is_http_url(url):
+        return "is not an http(s) URL"
+    if "@" in urlsplit(url).netloc:
+        return "has a user name or password in it: the registry is printed and logged, so it holds no credentials"
+    host = url_host(url)
+    kind = None if private_addresses_allowed() else host_kind(host)
+    if kind:
+        address = literal_address(host)
+        spelled = f"{host} ({address})" if address and str(address) != host else host  # 2130706433 (127.0.0.1)
+        return f"points at {spelled}, not a public address ({kind}; {ALLOW_PRIVATE_ADDRESSES}=1 allows it)"
     return None
 
 
@@ -146,6 +187,70 @@ def is_http_url(url: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:  # e.g. a malformed IPv6 host or port
         return False
+
+
+def redact_url(url: str) -> str:
+    """The URL with the password of its user:password@ part, if any, shown as ***."""
+    match = _AUTHORITY.match(url)
+    if not match or "@" not in match["authority"]:
+        return url
+    userinfo, _, host = match["authority"].rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{url[: match.start('authority')]}{user}{':***' if colon else ''}@{host}{url[match.end():]}"
+
+
+def private_addresses_allowed() -> bool:
+    """The NIANBAO_ALLOW_PRIVATE_ADDRESSES setting ("1" or "true"): listing pages may be on private addresses."""
+    return os.environ.get(ALLOW_PRIVATE_ADDRESSES, "").strip().lower() in ("1", "true")
+
+
+def url_host(url: str) -> str:
+    """The host as the fetcher will see it: full-width and other Unicode forms folded (IDNA), no trailing dot."""
+    host = urlsplit(url).hostname or ""
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not a valid international name: checked as written
+            host = host.encode("idna").decode("ascii")
+    return host.removesuffix(".")
+
+
+def host_kind(host: str) -> str | None:
+    """Why a host is off limits without asking DNS: localhost, or a literal address that is not public."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    address = literal_address(host)
+    return address_kind(address) if address else None
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host spells, in any form a resolver accepts (dotted, integer, hex, octal), else None."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            pass
+    return None
+
+
+def address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address is not public ("loopback", "link-local", "private" …), or None when it is."""
+    address = _embedded_ipv4(address) or address
+    for kind in _NOT_PUBLIC:
+        if getattr(address, f"is_{kind}", False):
+            return kind.replace("_", "-")
+    return None if address.is_global else "not globally routable"
+
+
+def _embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), 6to4 or NAT64 (64:ff9b::/96) IPv6 address."""
+    if address.version == 4:
+        return None
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.ipv4_mapped or address.sixtofour
 
 
 def _check_unique(records: list[AgencyRecord], *, where: str) -> None:

@@ -24,6 +24,7 @@ FAST = {
     "DOWNLOAD_TIMEOUT": "1",
     "RETRY_TIMES": "1",
     "NIANBAO_RETRY_BACKOFF": "0.1",
+    "NIANBAO_ALLOW_PRIVATE_ADDRESSES": "1",  # the fixture web answers on loopback
     "LOG_LEVEL": "INFO",
 }
 
@@ -67,7 +68,8 @@ def run_crawl(
     done = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120)
     if done.returncode < 0:
         # Killed by a signal, not failed: one crawl in many hundred once aborted on heap corruption inside a C
-        # extension (see pipelines/worker.py). Say so loudly and crawl once more; a real failure fails again.
+        # extension, before documents were read in separate processes. Say so loudly and crawl once more; a real
+        # failure fails again.
         print(f"crawl died of signal {-done.returncode}; crawling again:\n{done.stderr[-2000:]}", file=sys.stderr)
         done = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
