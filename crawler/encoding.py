@@ -7,6 +7,7 @@ import codecs
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from nianbao.document import sniff
+from nianbao.document.html import misread_chinese
 
 # Tomcat and IIS answer ISO-8859-1 when nobody configured a charset (seen on county sites, 2024); a declaration
 # that decodes any byte string proves nothing, so it comes last.
@@ -24,17 +25,18 @@ def page_encoding(body: bytes, content_type: str) -> str:
     declared = [e for e in (http_content_type_encoding(content_type), html_body_declared_encoding(body)) if e]
     trusted = [e for e in declared if codecs.lookup(e).name not in UNPROVEN]
     for encoding in dict.fromkeys(["utf-8", *trusted, "gb18030", *declared]):
-        if _decodes(body, encoding):
+        if _reads(body, encoding):
             return encoding
     return trusted[0] if trusted else "gb18030"
 
 
-def _decodes(body: bytes, encoding: str) -> bool:
+def _reads(body: bytes, encoding: str) -> bool:
+    """The body decodes under the encoding, and not as non-Chinese where GB18030 reads Chinese."""
     try:
-        body.decode(encoding)
+        text = body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return False
-    return True
+    return encoding == "gb18030" or not misread_chinese(body, text)
 
 
 def is_text(body: bytes) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -13,7 +14,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from nianbao.document import boilerplate
-from nianbao.document.model import SPANNED, Block, Document, Paragraph, Table, UnreadableInput
+from nianbao.document.model import SPANNED, Block, Document, Finding, Paragraph, Table, UnreadableInput
 
 _P, _TBL, _TR, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:sdt"), qn("w:sdtContent")
 _TEXT = {qn("w:t"): None, qn("w:tab"): " ", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
@@ -24,10 +25,21 @@ _GENERIC_TITLE = re.compile(r"^(Microsoft Word - |文档|新建|Document|Untitle
 # A cell this long is a frame around the report, not a value: the table around it is layout.
 _LAYOUT_CELL_CHARS = 300
 
+# Limits on the package, checked before python-docx inflates it whole (it reads every part in one go, and parses XML
+# into a tree some 20 times the XML's size). Word's document.xml for a hundred pages is a few MiB and deflates 5-20:1;
+# pictures hardly deflate at all and the input is at most 50 MiB. A ZIP bomb needs the ratios near deflate's 1032:1.
+MAX_PART_BYTES = 32 * 2**20
+MAX_PACKAGE_BYTES = 128 * 2**20
+MAX_RATIO = 100  # inflated : deflated, for parts that inflate past RATIO_FLOOR
+RATIO_FLOOR = 2**20
+MAX_PARTS = 5000  # Word writes a few dozen parts, one more per picture
+_CHUNK = 2**20
+
 
 def read_docx(data: bytes) -> Document:
     """The document's body as blocks; meta["title"] from the core properties when it names the report."""
     try:
+        _check_package(data)
         document = docx.Document(io.BytesIO(data))
     except (
         PackageNotFoundError,
@@ -44,12 +56,74 @@ def read_docx(data: bytes) -> Document:
     title = boilerplate.fold(document.core_properties.title or "")
     if len(title) >= 6 and not _GENERIC_TITLE.search(title):
         doc.meta["title"] = title
+    if not doc.blocks:
+        doc.findings.append(Finding("no_text_layer", "error", "document", _no_text_message(document)))
     return doc
+
+
+def _check_package(data: bytes) -> None:
+    """Refuse a package that would inflate past the limits; the sizes its headers declare are checked first, then
+    every part is inflated once, a chunk at a time, to prove that it inflates to no more than it declares."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        parts = package.infolist()
+        if len(parts) > MAX_PARTS:
+            raise _refused(f"{len(parts)} parts in the package (at most {MAX_PARTS})")
+        for info in parts:
+            _check_declared(info)
+        total = sum(info.file_size for info in parts)
+        if total > MAX_PACKAGE_BYTES:
+            raise _refused(f"the package would inflate to {_mib(total)} (at most {_mib(MAX_PACKAGE_BYTES)})")
+        for info in parts:
+            if _inflated_size(package, info) > info.file_size:
+                raise _refused(f"{info.filename} inflates past the size its ZIP header declares: a forged package")
+
+
+def _check_declared(info: zipfile.ZipInfo) -> None:
+    # zipfile inflates other methods (bzip2, LZMA) without a bound; Word, WPS and LibreOffice write only these two.
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _refused(f"{info.filename} is compressed by method {info.compress_type}, which no word processor uses")
+    if info.flag_bits & 0x1:
+        raise _refused(f"{info.filename} is encrypted")
+    if info.file_size > MAX_PART_BYTES:
+        raise _refused(f"{info.filename} would inflate to {_mib(info.file_size)} (at most {_mib(MAX_PART_BYTES)}): "
+                       "a ZIP bomb")
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        ratio = info.file_size // max(info.compress_size, 1)
+        raise _refused(f"{info.filename} inflates {ratio}:1 (at most {MAX_RATIO}:1): a ZIP bomb")
+
+
+def _inflated_size(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """What the part really inflates to, up to one byte past its declared size. zipfile stops at the declared size
+    when reading in chunks, but inflates all it is given at once when a part is read whole, as python-docx does."""
+    probe = copy.copy(info)
+    probe.file_size = info.file_size + 1
+    size = 0
+    with package.open(probe) as part:
+        while size <= info.file_size and (chunk := part.read(_CHUNK)):
+            size += len(chunk)
+    return size
+
+
+def _refused(cause: str) -> UnreadableInput:
+    return UnreadableInput(f"not a readable Word document: {cause}")
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
+
+
+def _no_text_message(document: docx.document.Document) -> str:
+    pictures = len(document.element.body.xpath(".//w:drawing | .//w:pict"))
+    if pictures:
+        return f"no text in the Word document, only {pictures} picture(s): a scanned or image-only report"
+    return "no text in the Word document's body"
 
 
 def _reason(exc: Exception) -> str:
     """What python-docx and zipfile said, as one short line."""
     message = boilerplate.fold(str(exc).strip("'\""))
+    if isinstance(exc, zipfile.BadZipFile) and "CRC" in message:
+        return f"a part is damaged or forged ({exc})"
     if isinstance(exc, PackageNotFoundError | zipfile.BadZipFile | zlib.error | EOFError):
         return "not a complete DOCX (ZIP) package"
     if isinstance(exc, etree.XMLSyntaxError):

@@ -10,14 +10,21 @@ import lxml.html
 from lxml import etree
 
 from nianbao.document import boilerplate, selectors
-from nianbao.document.model import SPANNED, Block, Document, Paragraph, Table
+from nianbao.document.model import SPANNED, Block, Document, Finding, Paragraph, Table
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _DECLARED = re.compile(
     rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_HAN = re.compile("[\u4e00-\u9fff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# libxml2 stops at 256 nested elements, at 2048 with huge_tree, and drops the rest of the page. Pages nest that deep
+# with runs of unclosed <font> or <div> from Word pastes: past 2048 the page is read again without such wrappers, a
+# block wrapper becoming a line break.
+_MAX_DEPTH = 2048
+_BLOCK_WRAPPER = re.compile(r"</?(?:div|center|section|article|main|blockquote)(?:\s[^>]*)?>", re.IGNORECASE)
+_INLINE_WRAPPER = re.compile(r"</?(?:span|font|b|i|u|strong|em|small|big)(?:\s[^>]*)?>", re.IGNORECASE)
 # Declared charsets that decode any bytes without error, so they prove nothing on a Chinese page.
 _UNTRUSTED = {"latin-1", "iso8859-1", "cp1252", "ascii"}
 _META_LABELS = {label: field for field, labels in boilerplate.META_LABELS.items() for label in labels}
@@ -27,17 +34,21 @@ _MAX_COLSPAN = 100
 # Without a known container, the body is the deepest element holding this share of the page's text.
 _MAIN_SHARE = 0.8
 _FREE = object()  # a grid position no cell has claimed yet
+_END_LINE = object()  # in a walk: the line ends here
 
 
 def read_html(data: bytes, url: str | None = None) -> Document:
     """The report body of a web page as blocks, its metadata fields and its attachment links (absolute with url)."""
     doc = Document()
-    root = _parse(decode_html(data))
+    root, doc.findings = _parse(decode_html(data))
     if root is None:
+        doc.findings.append(_no_text("the page holds no HTML elements"))
         return doc
     doc.attachments = find_attachments(root, url)
     for el in root.xpath(" | ".join(f"//{tag}" for tag in selectors.DROP_TAGS)):
         el.drop_tree()
+    body = root.find("body")
+    has_text = _text_weight(root if body is None else body) > 0
     doc.meta = _page_meta(root)
     containers = _containers(root, selectors.CONTENT_CONTAINERS)
     _strip_chrome(root, containers)
@@ -45,7 +56,13 @@ def read_html(data: bytes, url: str | None = None) -> Document:
     if title:
         doc.meta.setdefault("title", title)
     doc.blocks = [block for block in _body_blocks(root, containers) if _is_body(block)]
+    if not doc.blocks:
+        doc.findings.append(_no_text("all of the page's text is site chrome" if has_text else "the page has no text"))
     return doc
+
+
+def _no_text(message: str) -> Finding:
+    return Finding("no_text_layer", "error", "document", message)
 
 
 # ---- decoding and parsing -----------------------------------------------------------------------------------------
@@ -62,10 +79,23 @@ def decode_html(data: bytes) -> str:
         if not encoding:
             continue
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if not misread_chinese(data, text):
+            return text
     return data.decode("gb18030", errors="replace")
+
+
+def misread_chinese(data: bytes, text: str) -> bool:
+    """The text read under some charset holds no Chinese where GB18030 reads the bytes strictly as Chinese: a wrong
+    label (koi8-r or windows-1251 over a GBK page; any single-byte charset decodes any bytes)."""
+    if _HAN.search(text):
+        return False
+    try:
+        return bool(_HAN.search(data.decode("gb18030")))
+    except UnicodeDecodeError:
+        return False
 
 
 def _declared_encoding(head: bytes) -> str | None:
@@ -82,13 +112,28 @@ def _declared_encoding(head: bytes) -> str | None:
     return None if name in _UNTRUSTED else name
 
 
-def _parse(text: str) -> lxml.html.HtmlElement | None:
+def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, list[Finding]]:
+    """The page's tree, read again without wrapper elements (with a finding) when it nests too deep for libxml2."""
     # lxml refuses str input that still carries an XML encoding declaration; control characters are never text.
     text = _CONTROL.sub("", _XML_DECLARATION.sub("", text, count=1))
+    root, too_deep = _parse_tree(text)
+    if not too_deep:
+        return root, []
+    root, too_deep = _parse_tree(_INLINE_WRAPPER.sub("", _BLOCK_WRAPPER.sub("<br>", text)))
+    message = f"the page nests its elements more than {_MAX_DEPTH} deep: read again without its div, span and font tags"
+    if too_deep:
+        message += ", and still the part past that depth was lost"
+    return root, [Finding("page_unreadable", "warning", "document", message)]
+
+
+def _parse_tree(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """The tree, and whether libxml2 gave up on nesting too deep (keeping the part before)."""
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        return lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
-        return None
+        root = None
+    return root, any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log)
 
 
 # ---- metadata -----------------------------------------------------------------------------------------------------
@@ -261,6 +306,9 @@ def _main_element(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     el = root if el is None else el
     while True:
         children = [c for c in el if isinstance(c.tag, str) and not (c.tag == "table" and not _is_layout_table(c))]
+        if len(el) == 1 and children and not (el.text or "").strip() and not (children[0].tail or "").strip():
+            el = children[0]  # a bare wrapper holds what its one child holds: no need to weigh it, level by level
+            continue
         best = max(children, key=_text_weight, default=None)
         if best is None or _text_weight(best) < _MAIN_SHARE * _text_weight(el) or _data_tables(best) < _data_tables(el):
             return el
@@ -297,33 +345,38 @@ def _blocks(el: lxml.html.HtmlElement) -> list[Block]:
     """Paragraphs (one per line: block elements and <br> end lines) and tables under el, in document order."""
     out: list[Block] = []
     line: list[str] = []
-    _walk(el, out, line)
+    # A walk with a stack of its own, not recursion: pages nest a thousand elements deep and more.
+    todo: list = [el]  # elements to visit, strings to add to the line, _END_LINE; the next one last
+    while todo:
+        item = todo.pop()
+        if item is _END_LINE:
+            _flush(out, line)
+        elif isinstance(item, str):
+            line.append(item)
+        else:
+            todo.extend(reversed(_visit(item, out, line)))
     _flush(out, line)
     return out
 
 
-def _walk(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> None:
+def _visit(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> list:
+    """Take in what el itself is (a line break, a table); what is to follow it, in order: text, children, tails."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag == "br":
         _flush(out, line)
-    elif tag == "table" and not _is_layout_table(el):
+        return []
+    if tag == "table" and not _is_layout_table(el):
         _flush(out, line)
         out.append(Table(_grid(el)))
-    elif tag in selectors.BLOCK_TAGS:
-        _flush(out, line)
-        _walk_children(el, out, line)
-        _flush(out, line)
-    elif tag:
-        _walk_children(el, out, line)
-
-
-def _walk_children(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> None:
-    if el.text:
-        line.append(el.text)
+        return []
+    if not tag:  # a comment or processing instruction
+        return []
+    inside = [el.text] if el.text else []
     for child in el:
-        _walk(child, out, line)
+        inside.append(child)
         if child.tail:
-            line.append(child.tail)
+            inside.append(child.tail)
+    return [_END_LINE, *inside, _END_LINE] if tag in selectors.BLOCK_TAGS else inside
 
 
 def _flush(out: list[Block], line: list[str]) -> None:

@@ -18,7 +18,7 @@ from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordInc
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFStream, dict_value, list_value, resolve1
 from pdfminer.psexceptions import PSException
 from pdfminer.utils import decode_text
 
@@ -59,6 +59,17 @@ PDF_ERRORS = (
 )
 MAX_PAGES = 300  # reports run to a few dozen pages; more is a compilation or a wrong file
 TIME_BUDGET = 120.0  # seconds; a pathological file is given up rather than left to hang a crawl
+# The work one page may ask for: the operands and operators of its content streams (its forms' too, each time one is
+# drawn) and the characters it shows. A page of a Word or WPS report takes about 10,000; forms drawing forms, or a
+# stream inflating to millions of operators, take billions. At pdfminer's 10-25 µs each, 300,000 is a few seconds.
+MAX_PAGE_OPERATIONS = 300_000
+# pdfminer inflates a stream whole and without a limit; content streams and fonts are inflated here, within caps. A
+# page's content takes a few KiB to a few MiB, a whole embedded Chinese font some 20 MiB.
+MAX_STREAM_BYTES = 32 * 2**20
+MAX_INFLATED_BYTES = 256 * 2**20  # the whole document's
+_CLOCK_EVERY = 4096  # operations between looks at the clock
+_INFLATE_CHUNK = 16 * 2**10
+_FONT_STREAMS = ("ToUnicode", "Encoding", "FontFile", "FontFile2", "FontFile3")
 # Fewer readable characters than this per page on average: scanned, image-only or text without a Unicode mapping.
 MIN_TEXT_PER_PAGE = 10
 # Shares of the page height holding running headers and footers: Word puts them 1.5-1.75 cm from the edge, body
@@ -87,6 +98,139 @@ class _Page:
     text_chars: int = 0  # readable characters, white space and unmapped ones not counted
     unmapped: int = 0  # characters whose font gives no Unicode: pdfminer reads them as "(cid:N)"
     images: int = 0
+
+
+class _TooMuchWork(Exception):
+    """A page asks for more work than any report page needs: forms drawing forms, a decompression bomb."""
+
+
+@dataclass
+class _Budget:
+    """What reading one PDF may still spend: time, inflated bytes, and operations on the page being read."""
+
+    deadline: float
+    inflated: int = MAX_INFLATED_BYTES
+    page: int = 0
+    operations: int = 0
+    next_check: int = 0
+
+    def start_page(self, number: int) -> None:
+        self.page, self.operations, self.next_check = number, 0, _CLOCK_EVERY
+        self.check_clock()
+
+    def spend(self, operations: int = 1) -> None:
+        self.operations += operations
+        if self.operations > self.next_check:  # one comparison per operation; the limits now and then
+            if self.operations > MAX_PAGE_OPERATIONS:
+                raise _TooMuchWork(f"the page asks for more than {MAX_PAGE_OPERATIONS:,} drawing operations")
+            self.next_check = self.operations + _CLOCK_EVERY
+            self.check_clock()
+
+    def check_clock(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise UnreadableInput(f"gave up reading the PDF after {TIME_BUDGET:.0f} s at page {self.page}")
+
+
+class _BudgetedInterpreter(PDFPageInterpreter):
+    """pdfminer's interpreter, spending a budget on every operand, operator and character shown, forms' included,
+    and inflating content streams and fonts itself, within caps."""
+
+    def __init__(self, rsrcmgr: PDFResourceManager, device: PDFPageAggregator, budget: _Budget) -> None:
+        super().__init__(rsrcmgr, device)
+        self.budget = budget
+
+    def dup(self) -> _BudgetedInterpreter:  # the interpreter that draws a form: the same budget
+        return self.__class__(self.rsrcmgr, self.device, self.budget)
+
+    def init_resources(self, resources: dict) -> None:
+        for stream in _font_streams(resources):
+            _inflate(stream, self.budget)
+        super().init_resources(resources)
+
+    def execute(self, streams: list) -> None:
+        for obj in streams:
+            stream = resolve1(obj)
+            if isinstance(stream, PDFStream):
+                _inflate(stream, self.budget)
+        super().execute(streams)
+
+    def push(self, obj) -> None:  # an operand
+        self.budget.spend()
+        super().push(obj)
+
+    def pop(self, n: int) -> list:  # an operator that takes operands
+        if n:
+            self.budget.spend()
+        return super().pop(n)
+
+    def do_TJ(self, seq) -> None:  # Tj, ' and " show their text through TJ too
+        self.budget.spend(sum(len(s) for s in seq if isinstance(s, bytes)))
+        super().do_TJ(seq)
+
+
+def _counted(operator):
+    def counted(self: _BudgetedInterpreter) -> None:  # self alone: pdfminer reads the operand count off the code
+        self.budget.spend()
+        operator(self)
+
+    return counted
+
+
+# Operators without operands neither push nor pop: "q" repeated saves the graphics state millions of times.
+for _name, _operator in vars(PDFPageInterpreter).items():
+    if _name.startswith("do_") and _operator.__code__.co_argcount == 1:
+        setattr(_BudgetedInterpreter, _name, _counted(_operator))
+
+
+def _font_streams(resources: object) -> Iterator[PDFStream]:
+    """The streams pdfminer inflates to read a page's fonts: CMaps and font programs, descendant fonts' included."""
+    for spec in dict_value(dict_value(resources).get("Font")).values():
+        font = dict_value(spec)
+        for part in (font, *map(dict_value, list_value(font.get("DescendantFonts", [])))):
+            for holder in (part, dict_value(part.get("FontDescriptor", {}))):
+                streams = (resolve1(holder.get(key)) for key in _FONT_STREAMS)
+                yield from (stream for stream in streams if isinstance(stream, PDFStream))
+
+
+def _inflate(stream: PDFStream, budget: _Budget) -> None:
+    """Inflate a stream whose only filter is Flate for pdfminer, within the caps; other streams are left to it.
+
+    The zlib checksum is not checked: pdfminer reads a stream that fails it byte by byte, copying all it has
+    inflated once per byte. A stream damaged midway keeps what inflated before the damage.
+    """
+    if stream.data is not None or stream.rawdata is None or not _plain_flate(stream):
+        return
+    raw = stream.rawdata
+    if stream.decipher:
+        if stream.objid is None or stream.genno is None:
+            return
+        raw = stream.decipher(stream.objid, stream.genno, raw, stream.attrs)
+    if len(raw) < 2 or raw[0] & 0x0F != 8 or raw[1] & 0x20 or (raw[0] << 8 | raw[1]) % 31:
+        return  # not a zlib stream: pdfminer gives up on it at once
+    limit = min(MAX_STREAM_BYTES, budget.inflated)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate after the two header bytes, no checksum
+    out = bytearray()
+    for start in range(2, len(raw), _INFLATE_CHUNK):
+        try:
+            out += inflater.decompress(raw[start : start + _INFLATE_CHUNK], limit + 1 - len(out))
+        except zlib.error:
+            break
+        if len(out) > limit and limit == MAX_STREAM_BYTES:
+            raise _TooMuchWork(f"a stream of the page inflates to more than {MAX_STREAM_BYTES // 2**20} MiB")
+        if len(out) > limit:
+            raise UnreadableInput(f"the PDF's streams inflate to more than {MAX_INFLATED_BYTES // 2**20} MiB in all")
+        if inflater.eof:
+            break
+    budget.inflated -= len(out)
+    stream.data, stream.rawdata = bytes(out), None
+
+
+def _plain_flate(stream: PDFStream) -> bool:
+    filters = stream.get_filters()
+    if len(filters) != 1 or filters[0][0] not in LITERALS_FLATE_DECODE:
+        return False
+    params = filters[0][1]
+    return not (isinstance(params, dict) and "Predictor" in params)
 
 
 def read_pdf(data: bytes) -> Document:
@@ -177,19 +321,21 @@ def _text_findings(pages: list[_Page]) -> list[Finding]:
 def _read_pages(pdf: PDFDocument, doc: Document) -> Iterator[_Page]:
     """Each page's lines and tables in reading order; a page pdfminer cannot read is skipped with a finding."""
     resources = PDFResourceManager(caching=True)
-    device = PDFPageAggregator(resources, laparams=None)  # no layout analysis: we place characters ourselves
-    interpreter = PDFPageInterpreter(resources, device)
-    deadline = time.monotonic() + TIME_BUDGET
+    budget = _Budget(time.monotonic() + TIME_BUDGET)
     for number, page in enumerate(_pdf_pages(pdf, doc), 1):
         if number > MAX_PAGES:
             doc.findings.append(
                 Finding("too_many_pages", "warning", f"page {number}", f"only the first {MAX_PAGES} pages were read")
             )
             return
-        if time.monotonic() > deadline:
-            raise UnreadableInput(f"gave up reading the PDF after {TIME_BUDGET:.0f} s at page {number}")
+        budget.start_page(number)
+        # A device of its own for each page: one that a failed page left inside a form would refuse the next.
+        device = PDFPageAggregator(resources, laparams=None)  # no layout analysis: we place characters ourselves
         try:
-            interpreter.process_page(page)
+            _BudgetedInterpreter(resources, device, budget).process_page(page)
+        except _TooMuchWork as exc:
+            doc.findings.append(Finding("page_unreadable", "warning", f"page {number}", str(exc)))
+            continue
         except PDF_ERRORS as exc:
             doc.findings.append(Finding("page_unreadable", "warning", f"page {number}", _reason(exc)))
             continue
