@@ -1,0 +1,116 @@
+"""Reading and parsing documents in worker processes, each capped in memory and wall-clock time.
+
+A hostile file (a PDF whose forms fan out, a stream that inflates to gigabytes, a DOCX bomb) or a C extension that
+corrupts its heap takes down one worker, never the crawl: the document is recorded unreadable with the cause and the
+pool starts a fresh worker. Processes, not threads, so every core reads (the GIL held the crawl to one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import resource
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from pebble import ProcessExpired, ProcessPool
+
+from nianbao.document import UnreadableInput, read_document
+from nianbao.report.parse import parse_document
+
+MIB = 2**20
+# Modules every worker needs, imported once in the fork server rather than in each worker.
+_PRELOAD = ["nianbao.isolated", "nianbao.document.pdf", "nianbao.document.html", "nianbao.document.docx"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-document limits; NIANBAO_DOCUMENT_WORKERS, _MEMORY_MB and _TIMEOUT set them from the environment."""
+
+    workers: int = os.cpu_count() or 1
+    memory_mb: int = 2048  # address space of one worker: a real report needs a few hundred MiB at most
+    timeout: float = 180.0  # seconds to read and parse one document
+    tasks_per_worker: int = 200  # a fresh process now and then: no leak or fragmentation builds up over a night
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> Limits:
+        defaults = cls()
+        return cls(
+            workers=int(env.get("NIANBAO_DOCUMENT_WORKERS") or defaults.workers),
+            memory_mb=int(env.get("NIANBAO_DOCUMENT_MEMORY_MB") or defaults.memory_mb),
+            timeout=float(env.get("NIANBAO_DOCUMENT_TIMEOUT") or defaults.timeout),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The parse JSON, or why there is none (one line)."""
+
+    parsed: dict | None  # for call(): whatever the function returned
+    error: str | None = None
+
+
+def read_and_parse(data: bytes, name: str, url: str | None, source: str | None) -> dict:
+    """In a worker: the document's parse JSON. Raises UnreadableInput when it holds no readable report."""
+    return parse_document(read_document(data, name=name, url=url), source=source)
+
+
+def _limit_memory(megabytes: int) -> None:
+    limit = megabytes * MIB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+class DocumentPool:
+    """A pool of reader processes; started on first use, so a crawl with nothing new to read starts none."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits.from_env()
+        self._pool: ProcessPool | None = None
+
+    def _started(self) -> ProcessPool:
+        if self._pool is None:
+            # A fork server, not fork: the crawl runs threads (the reactor's pool, database drivers), and forking a
+            # threaded process can copy a held lock into the child.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            self._pool = ProcessPool(
+                max_workers=self.limits.workers,
+                max_tasks=self.limits.tasks_per_worker,
+                initializer=_limit_memory,
+                initargs=(self.limits.memory_mb,),
+                context=context,
+            )
+        return self._pool
+
+    async def parse(self, data: bytes, *, name: str = "", url: str | None = None, source: str | None = None) -> Outcome:
+        """Read and parse one document in a worker; never raises for what the document does."""
+        return await self.call(read_and_parse, data, name, url, source)
+
+    async def call(self, function, *args) -> Outcome:
+        """function(*args) in a worker, within the limits: its result, or why there is none (one line)."""
+        future = self._started().schedule(function, args=args, timeout=self.limits.timeout)
+        try:
+            return Outcome(await asyncio.wrap_future(future))
+        except UnreadableInput as error:
+            return Outcome(None, str(error))
+        except FutureTimeout:
+            return Outcome(None, f"reading took longer than {self.limits.timeout:.0f} s; the reader was stopped")
+        except MemoryError:
+            return Outcome(None, f"reading needed more than {self.limits.memory_mb} MiB; the reader was stopped")
+        except ProcessExpired as error:
+            return Outcome(None, f"the reader process died ({_death(error.exitcode)})")
+        except Exception as error:  # a reader bug must cost one document, not the crawl
+            return Outcome(None, f"the reader failed: {type(error).__name__}: {error}")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join(timeout=10)
+            self._pool = None
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"signal {-exitcode}: out of memory or a crash in a C library"
+    return f"exit code {exitcode}"
