@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -9,6 +11,35 @@ from sqlalchemy.orm import Session
 
 from storage.db import dialect_insert
 from storage.models import SiteLock, utcnow
+
+
+def process_holder() -> str:
+    """The holder name of this process: host and pid, so a lock left by a process that died can be told apart."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_dead_here(holder: str) -> bool:
+    """True when the holder is a process of this host that no longer runs (killed, crashed): its locks are free now,
+    not when they expire. Holders on other hosts cannot be checked from here; their locks expire."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def free_dead_holders(session: Session) -> list[str]:
+    """Drop the locks of this host's processes that have died; the sites they held, sorted."""
+    rows = session.execute(select(SiteLock.site_id, SiteLock.holder)).all()
+    dead = sorted(site for site, holder in rows if is_dead_here(holder))
+    if dead:
+        session.execute(delete(SiteLock).where(SiteLock.site_id.in_(dead)))
+    return dead
 
 
 def acquire_sites(session: Session, site_ids: list[str], holder: str, ttl_seconds: int) -> list[str]:

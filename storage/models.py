@@ -28,7 +28,9 @@ TABLES = ("active_disclosure", "applications", "review_litigation")
 VERSION_STATUSES = ("ok", "unreadable")
 TRIGGERS = ("manual", "scheduled")
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
-OUTCOMES = ("found", "nothing_found", "unreachable", "blocked", "layout_changed")
+# "incomplete": recorded for every site a run takes, replaced by the real outcome when the run finishes it; one left
+# behind (a crawl that died or could not store) proves nothing about the site.
+OUTCOMES = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -236,6 +238,9 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(default="running")
     trigger: Mapped[str]
+    holder: Mapped[str | None]  # host:pid of the crawl process, so a dead one's run can be told from a live one's
+    heartbeat_at: Mapped[datetime | None]  # renewed while the crawl lives; a stale one marks a dead crawl
+    message: Mapped[str | None] = mapped_column(Text)  # why a run failed, and the sites it could not finish
 
 
 class SiteOutcome(Base):
@@ -271,6 +276,26 @@ class UnknownAgency(Base):
     times_seen: Mapped[int] = mapped_column(default=1)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnstoredReport(Base):
+    """A report a listing showed that a run could not store (too large, timed out, redirected off the site, a storage
+    failure): proof that the agency published, so the audit never calls it missing."""
+
+    __tablename__ = "unstored_reports"
+    __table_args__ = (UniqueConstraint("run_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(Text)
+    agency_id: Mapped[str | None] = mapped_column(index=True)
+    agency_name: Mapped[str | None]
+    year: Mapped[int | None]
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    listing_url: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # ---- Crawl locks (storage/locks.py) and tables other programs own in this database --------------------------------

@@ -52,9 +52,11 @@ def upsert_report(
     """Store a parsed report; returns NEW, UNCHANGED, REVISED or KEPT.
 
     document_sha256 is the main document, already stored with store_document; attachments are (url, sha256) pairs
-    of stored documents. The same document again is UNCHANGED and writes nothing. A different document becomes a
-    new version (earlier ones are kept) and the current one (REVISED), unless it is unusable while the current one is
-    usable: then it is stored but not made current (KEPT). Concurrent upserts of one report are serialized.
+    of stored documents. The current document again is UNCHANGED and writes nothing. A different document becomes a
+    new version (earlier ones are kept) and the current one (REVISED), unless it is unusable, or lacks numbers the
+    current one has, while the current one is usable: then it is stored but not made current (KEPT) until the same
+    bytes come a second time. Bytes of an earlier version make it current again. Concurrent upserts of one report
+    are serialized.
     """
     cells, findings = cells_of(parsed), findings_of(parsed)  # validate before writing anything
     agency_name = without_nul(agency_name)
@@ -62,23 +64,50 @@ def upsert_report(
     for url, sha in attachments:
         _check_sha(sha, f"attachment {url}")
     report = _locked_report(session, agency_id, agency_name, year)
-    known = select(ReportVersion.id).where(
-        ReportVersion.report_id == report.id, ReportVersion.document_sha256 == document_sha256
-    )
-    if session.scalar(known) is not None:
-        return UNCHANGED
     current = session.get(ReportVersion, report.current_version_id) if report.current_version_id else None
+    known = session.scalars(
+        select(ReportVersion).where(ReportVersion.report_id == report.id,
+                                    ReportVersion.document_sha256 == document_sha256)
+    ).one_or_none()
+    if known is not None:
+        return _seen_again(session, report, known, current, agency_id, agency_name)
     version = _add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow())
     _add_rows(session, version.id, cells, findings, attachments)
-    if current is not None and current.status == "ok" and version.status != "ok":
+    if current is not None and current.status == "ok" and (version.status != "ok" or _loses(session, current, cells)):
         session.flush()
         return KEPT
+    _make_current(report, version, agency_id, agency_name)
+    session.flush()
+    return NEW if current is None else REVISED
+
+
+def _seen_again(session: Session, report: Report, known: ReportVersion, current: ReportVersion | None,
+                agency_id: str | None, agency_name: str) -> str:
+    """Bytes stored before. The current ones are UNCHANGED. A kept version fetched a second time is confirmed, and
+    bytes of an earlier version mean the site went back to it: either becomes current again (REVISED), except an
+    unreadable version over a readable one."""
+    if current is None or known.id == current.id or (current.status == "ok" and known.status != "ok"):
+        return UNCHANGED
+    _make_current(report, known, agency_id, agency_name)
+    session.flush()
+    return REVISED
+
+
+def _make_current(report: Report, version: ReportVersion, agency_id: str | None, agency_name: str) -> None:
     report.current_version_id = version.id
     report.updated_at = utcnow()
     if agency_id is not None:
         report.agency_name = agency_name  # unregistered agencies are keyed by their name, which must not move
-    session.flush()
-    return NEW if current is None else REVISED
+
+
+def _loses(session: Session, current: ReportVersion, cells: list[Cell]) -> bool:
+    """Whether a new parse lacks numbers the current version has: a cut page or a failed table looks like a
+    revision, so such a version waits for a second fetch to confirm it before it is made current."""
+    had = select(ReportCell.table_key, ReportCell.row_key, ReportCell.column_key).where(
+        ReportCell.version_id == current.id, ReportCell.value.is_not(None)
+    )
+    has = {(c.table_key, c.row_key, c.column_key) for c in cells if c.value is not None}
+    return any(tuple(row) not in has for row in session.execute(had))
 
 
 def _check_sha(value: str, what: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, update
 
 from storage.db import alembic_config, make_engine, session_factory, upgrade
@@ -119,7 +120,8 @@ def test_migration_from_0001_adds_the_locks_and_matches_the_models(db_url):
     assert "site_locks" not in inspect(engine).get_table_names()
     upgrade(engine)
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        head = ScriptDirectory.from_config(config).get_current_head()
+        assert MigrationContext.configure(connection).get_current_revision() == head
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     with engine.begin() as connection:

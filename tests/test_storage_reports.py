@@ -132,6 +132,44 @@ def test_a_broken_fetch_never_replaces_a_good_report(engine):
         assert [v.current for v in report_history(session, "xj-tuoli-county", 2024)] == [False, False, True]
 
 
+def currents(engine) -> list[bool]:
+    with Session(engine) as session:
+        return [v.current for v in report_history(session, "xj-tuoli-county", 2024)]
+
+
+def without_table_four(parsed: dict) -> dict:
+    """What a page cut before its last table parses to: readable, but numbers the good version has are gone."""
+    return {**copy.deepcopy(parsed), "review_litigation": {}}
+
+
+def test_a_version_that_loses_numbers_waits_for_a_second_fetch(engine):
+    good = parsed_report()
+    assert store(engine, b"whole page", good) == NEW
+    assert store(engine, b"page cut before table four", without_table_four(good)) == KEPT
+    assert currents(engine) == [True, False]
+    # The same bytes a second time confirm it: the site really publishes it so now.
+    assert store(engine, b"page cut before table four", without_table_four(good)) == REVISED
+    assert currents(engine) == [False, True]
+
+
+def test_bytes_of_an_earlier_version_make_it_current_again(engine):
+    good = parsed_report()
+    assert store(engine, b"whole page", good) == NEW
+    assert store(engine, b"edited page", parsed_report(seed=2)) == REVISED
+    assert store(engine, b"whole page", good) == REVISED  # the site went back to its first version
+    assert currents(engine) == [True, False]
+    with Session(engine) as session:
+        [exported] = list(iter_reports(session))
+        assert exported["applications"] == good["applications"] and exported["version"] == 1
+
+
+def test_a_version_with_more_numbers_is_made_current_at_once(engine):
+    good = parsed_report()
+    assert store(engine, b"page cut before table four", without_table_four(good)) == NEW
+    assert store(engine, b"whole page", good) == REVISED
+    assert currents(engine) == [False, True]
+
+
 def test_a_report_read_badly_at_first_is_stored_and_later_replaced(engine):
     assert store(engine, b"image-only pdf", broken_report()) == NEW
     with Session(engine) as session:
