@@ -1,11 +1,30 @@
-"""The crawl's one way to its database: the engine named by the NIANBAO_DATABASE_URL setting, schema up to date."""
+"""The crawl's one way to its database: one engine per crawl (schema upgraded once), and writes that ride out a short
+outage but stop the crawl when the database stays away, so that nothing unstored is ever counted as found."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import TypeVar
+
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from storage.db import make_engine, upgrade
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+STORAGE_FAILED = "storage_failed"  # the close reason of a crawl that could not store
+
+
+class StorageUnavailable(Exception):
+    """The database could not be written for longer than the retry budget; the crawl is stopping."""
 
 
 def engine_for(settings: BaseSettings) -> Engine:
@@ -13,3 +32,97 @@ def engine_for(settings: BaseSettings) -> Engine:
     engine = make_engine(settings.get("NIANBAO_DATABASE_URL") or None)
     upgrade(engine)
     return engine
+
+
+def is_outage(error: BaseException) -> bool:
+    """A failure of the database itself (gone, restarting, disk full, locked), not of the data: worth a retry."""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+class CrawlDatabase:
+    """Shared by the spider, the pipelines and the run keeper of one crawl (CrawlDatabase.of(crawler))."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.retry_seconds = crawler.settings.getfloat("NIANBAO_STORAGE_RETRY_SECONDS", 60)
+        self.failure: str | None = None  # why the crawl stopped storing, once it has
+        self._engine: Engine | None = None
+
+    @classmethod
+    def of(cls, crawler) -> CrawlDatabase:
+        if getattr(crawler, "_nianbao_database", None) is None:
+            crawler._nianbao_database = cls(crawler)
+        return crawler._nianbao_database
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = engine_for(self.crawler.settings)
+        return self._engine
+
+    @contextmanager
+    def transaction(self):
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    def run(self, work: Callable[..., T], *args, **kwargs) -> T:
+        """work(session, *args, **kwargs) in one transaction, once."""
+        with self.transaction() as session:
+            return work(session, *args, **kwargs)
+
+    def run_with_retries(self, work: Callable[..., T], *args, seconds: float = 10) -> T:
+        """run() that blocks through an outage of up to `seconds`: for the run's own records at start and end."""
+        deadline = time.monotonic() + seconds
+        delay = 0.5
+        while True:
+            try:
+                return self.run(work, *args)
+            except Exception as error:
+                if not is_outage(error) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
+    async def store(self, work: Callable[..., T], *args, **kwargs) -> T:
+        """run() through an outage of up to NIANBAO_STORAGE_RETRY_SECONDS without blocking downloads; past that the
+        crawl is stopped (close reason storage_failed) and StorageUnavailable raised."""
+        if self.failure:
+            raise StorageUnavailable(self.failure)
+        deadline = time.monotonic() + self.retry_seconds
+        delay, attempt = 0.5, 0
+        while True:
+            try:
+                return self.run(work, *args, **kwargs)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                attempt += 1
+                cause = f"the database failed: {first_line(error)}"
+                if self.failure or time.monotonic() + delay > deadline:
+                    self.give_up(cause)
+                    raise StorageUnavailable(self.failure or cause) from error
+                if attempt == 1:
+                    logger.warning("%s; retrying for up to %.0f s", cause, self.retry_seconds)
+                self.crawler.stats.inc_value("nianbao/storage_retries")
+            await sleep(delay)
+            delay = min(delay * 2, 8)
+
+    def give_up(self, cause: str) -> None:
+        """Stop the crawl once: a crawl that cannot store must not go on downloading, nor end as completed."""
+        if self.failure:
+            return
+        self.failure = cause
+        logger.error("stopping the crawl: %s", cause)
+        self.crawler.stats.set_value("nianbao/storage_failure", cause)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=STORAGE_FAILED))
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

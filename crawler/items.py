@@ -21,6 +21,8 @@ class FetchedDocument:
     last_modified: str | None = None
     name: str = ""  # the link text an attachment was offered under
     unchanged: bool = False  # answered 304: the stored copy is current, body is empty
+    sha256: str | None = None  # set once the body is stored (attachments are, as they arrive); body is then empty
+    size: int = 0  # bytes received
 
     @classmethod
     def from_response(cls, response: Response, name: str = "") -> FetchedDocument:
@@ -36,6 +38,7 @@ class FetchedDocument:
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             name=name,
+            size=len(response.body),
         )
 
 
@@ -54,6 +57,7 @@ class ReportItem:
     main_url: str | None = None  # the page, or its attachment when the page is only a link to it
     documents: list[FetchedDocument] = field(default_factory=list)
     error: str | None = None  # why a document of this report could not be downloaded
+    attachments_skipped: int = 0  # over the per-report cap on attachments (count or bytes)
     # Filled by the pipelines: the main document read (transient), its parse JSON, why it could not be read,
     # and what storing it did (new, unchanged, revised, kept).
     document: object = field(default=None, repr=False)

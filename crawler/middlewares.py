@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from scrapy import Request
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
 from crawler.encoding import is_text, page_encoding
 from crawler.fetchstate import Validators, load_validators
-from crawler.outcomes import BlockedPage
+from crawler.outcomes import BlockedPage, OffsiteRedirect, TruncatedBody
 
 # Anti-crawler products seen on government sites: 瑞数 ($_ts, HTTP 412), 加速乐 (__jsl_clearance, HTTP 521),
 # 网站卫士 (wzws_cid), 云锁 (yunsuo_session_verify). Their pages are small, mostly script.
 CHALLENGE_STATUSES = (412, 521)
 CHALLENGE_MARKERS = ("$_ts", "__jsl_clearance", "wzws_cid", "yunsuo_session_verify", "请开启JavaScript", "安全验证")
 MAX_CHALLENGE_BYTES = 32 * 1024
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 MAX_CHALLENGE_TEXT = 200
 
 
@@ -65,6 +68,68 @@ def looks_blocked(response: Response) -> bool:
         return False
     visible = "".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
     return len(visible.strip()) < MAX_CHALLENGE_TEXT
+
+
+class TruncatedBodyMiddleware:
+    """A body that came without Content-Length and ended with the connection ("partial") is checked for its end;
+    a cut one is fetched again, then failed, so a truncated page never becomes a report's new version."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if "partial" not in response.flags or response.status != 200 or not looks_cut(response.body):
+            return response
+        self.crawler.stats.inc_value("nianbao/truncated_bodies")
+        reason = f"the body of {response.url} ends early ({len(response.body)} bytes, no Content-Length)"
+        retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated body")
+        if retry is not None:
+            return retry
+        raise TruncatedBody(reason)
+
+
+class OffsiteRedirectMiddleware:
+    """A redirect off the registered hosts fails its request (its errback says where it led). Scrapy's offsite
+    filter would drop the redirected request at scheduling without a word, and a listed report would vanish."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        followable = getattr(self.crawler.spider, "followable", None)
+        if response.status not in REDIRECT_STATUSES or not location or followable is None:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        if followable(target):
+            return response
+        self.crawler.stats.inc_value("nianbao/offsite_redirects")
+        raise OffsiteRedirect(f"redirected off the site to {target}")
+
+
+# How each kind of document ends: HTML with its closing tag, PDF with %%EOF, ZIP (DOCX) with its central directory.
+_TAIL_BYTES = 4096
+_HTML_ENDS = (b"</html>", b"</body>")
+
+
+def looks_cut(body: bytes) -> bool:
+    """Whether a body whose length nobody announced stops before its format's end (unknown formats are trusted)."""
+    head, tail = body[:1024].lstrip().lower(), body[-_TAIL_BYTES:]
+    if head.startswith(b"%pdf") or b"%PDF-" in body[:1024]:
+        return b"%%EOF" not in tail
+    if head.startswith(b"pk\x03\x04"):
+        return b"PK\x05\x06" not in body[-65_600:]  # the end record sits within 64 KiB (its comment) of the end
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return not any(end in tail.lower() for end in _HTML_ENDS)
+    return False
 
 
 class ConditionalRequestsMiddleware:

@@ -8,6 +8,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.addresses import RefusedAddress
+
 OK = "ok"
 NOTHING_FOUND = "nothing_found"  # a list was read but it holds no report link
 LAYOUT_CHANGED = "layout_changed"  # no recognisable list, or the registered page is gone
@@ -21,6 +23,14 @@ GONE_STATUSES = (404, 410)
 
 class BlockedPage(IgnoreRequest):
     """A challenge page (HTTP 412, a JavaScript check) came instead of the content."""
+
+
+class OffsiteRedirect(IgnoreRequest):
+    """The site redirected a request off the registered hosts; we do not follow, and say so."""
+
+
+class TruncatedBody(Exception):
+    """A body sent without a length ended before its end (no closing tag, no %%EOF): a cut, not a document."""
 
 
 @dataclass
@@ -53,8 +63,10 @@ def worst(outcomes: list[tuple[str, str]]) -> tuple[str, str]:
 
 
 def is_refused_by_us(failure: Failure) -> bool:
-    """Dropped on our side (robots.txt, offsite), not failed at the site; HttpError is an IgnoreRequest too."""
-    return isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, (HttpError, BlockedPage))
+    """Dropped on our side (robots.txt, offsite), not failed at the site; HttpError is an IgnoreRequest too, and a
+    refused address is the site pointing somewhere it must not."""
+    refused_here = (HttpError, BlockedPage, RefusedAddress)
+    return isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, refused_here)
 
 
 def classify_failure(failure: Failure) -> tuple[str, str]:

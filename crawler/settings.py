@@ -26,7 +26,7 @@ TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False  # conditional requests against stored fetches do this job
 
 # Robustness: slow sites, flaky sites, and files that are not reports (nianbao.document refuses > 50 MiB too).
-DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_TIMEOUT = float(os.environ.get("NIANBAO_DOWNLOAD_TIMEOUT", "60"))  # seconds for a whole response
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 RETRY_ENABLED = True
@@ -34,9 +34,13 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 DOWNLOADER_MIDDLEWARES = {
+    # After the offsite filter (50), before robots.txt (100); redirects come back through it as new requests.
+    "crawler.addresses.PrivateAddressMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a redirect before Scrapy's (600) follows it
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestsMiddleware": 570,
+    "crawler.middlewares.TruncatedBodyMiddleware": 575,
     # Responses pass from high numbers to low: decompression (590) first, then encoding, then challenge detection.
     "crawler.middlewares.BlockedPageMiddleware": 580,
     "crawler.middlewares.EncodingFixMiddleware": 585,
@@ -51,14 +55,14 @@ FEED_EXPORTERS = {
 }
 FEED_EXPORT_ENCODING = "utf-8"
 
-EXTENSIONS = {"crawler.progress.Progress": 500}
+# The run and its site locks (taken, renewed by a heartbeat, released), whoever starts the crawl.
+EXTENSIONS = {"crawler.run.RunKeeper": 100, "crawler.progress.Progress": 500}
 # NIANBAO_PROGRESS: a live progress line on a terminal (set by `nianbao crawl`; logs stay as they are elsewhere).
 NIANBAO_PROGRESS = False
 
-# Read the page, parse the report, store it; the last one records the run and each site's outcome.
+# Read and parse the report (in capped worker processes), store it; the last one records each site's outcome.
 ITEM_PIPELINES = {
-    "pipelines.documents.ReadDocumentPipeline": 100,
-    "pipelines.parse.ParsePipeline": 300,
+    "pipelines.documents.DocumentPipeline": 100,
     "pipelines.store.StorePipeline": 500,
     "pipelines.runs.CrawlRunPipeline": 800,
 }
@@ -66,6 +70,8 @@ LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 
 # NIANBAO_DATABASE_URL: where the registry is read and reports are stored (empty: the SQLite file of storage.db).
 NIANBAO_DATABASE_URL = os.environ.get("NIANBAO_DATABASE_URL", "")
+# NIANBAO_ALLOW_PRIVATE_ADDRESSES: "1" lets the crawl fetch loopback and private addresses (tests, the demo).
+NIANBAO_ALLOW_PRIVATE_ADDRESSES = os.environ.get("NIANBAO_ALLOW_PRIVATE_ADDRESSES", "").strip().lower() in ("1", "true")
 # NIANBAO_TRIGGER: recorded with the crawl run, "manual" or "scheduled".
 NIANBAO_TRIGGER = "manual"
 # NIANBAO_MAX_LISTING_PAGES: listing pages read per registered listing (a column of 20 pages is 300+ items).
@@ -73,3 +79,10 @@ NIANBAO_MAX_LISTING_PAGES = int(os.environ.get("NIANBAO_MAX_LISTING_PAGES", "20"
 # NIANBAO_RETRY_BACKOFF / _MAX: seconds before the first retry, doubled each time, capped.
 NIANBAO_RETRY_BACKOFF = float(os.environ.get("NIANBAO_RETRY_BACKOFF", "5"))
 NIANBAO_RETRY_BACKOFF_MAX = float(os.environ.get("NIANBAO_RETRY_BACKOFF_MAX", "120"))
+# NIANBAO_MAX_ATTACHMENTS / _MB: attachments one report page may make us download, by count and in all.
+NIANBAO_MAX_ATTACHMENTS = int(os.environ.get("NIANBAO_MAX_ATTACHMENTS", "10"))
+NIANBAO_MAX_ATTACHMENT_MB = int(os.environ.get("NIANBAO_MAX_ATTACHMENT_MB", "100"))
+# NIANBAO_STORAGE_RETRY_SECONDS: how long a database outage is ridden out before the crawl stops (failed, exit 1).
+NIANBAO_STORAGE_RETRY_SECONDS = float(os.environ.get("NIANBAO_STORAGE_RETRY_SECONDS", "60"))
+# NIANBAO_LOCK_TTL: seconds a site lock outlives its crawl's last heartbeat (a quarter of it between heartbeats).
+NIANBAO_LOCK_TTL = int(os.environ.get("NIANBAO_LOCK_TTL", "300"))

@@ -119,11 +119,12 @@ def sites_list(db: DbOption = None):
     from rich.table import Table as RichTable
     from sqlalchemy.orm import Session
 
-    from storage.registry import list_agencies
+    from storage.registry import list_agencies, redact_url
 
     header = ("id", "name", "level", "parent", "listing pages", "last crawl")
+    # A URL stored before imports refused credentials prints as user:***@host.
     with database(db) as engine, Session(engine) as session:
-        rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(a.listing_urls),
+        rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(map(redact_url, a.listing_urls)),
                  a.last_outcome.outcome if a.last_outcome else "never crawled") for a in list_agencies(session)]
     if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
         for row in (header, *rows):
@@ -148,7 +149,7 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     from sqlalchemy.orm import Session
 
     from nianbao import audit as auditing
-    from nianbao.audit.load import load
+    from nianbao.audit.load import load, load_unstored
 
     renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
     if fmt not in (*renderers, "table"):
@@ -159,7 +160,8 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     except ValueError as exc:
         fail(f"bad --as-of or setting: {exc}")
     with database(db) as engine, Session(engine) as session, busy(f"auditing {year}"):
-        result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings)
+        result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings,
+                                unstored=load_unstored(session, year))
     if fmt == "table":
         from rich.console import Console
 
@@ -249,14 +251,16 @@ def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only th
         fail(str(exc))
     except SQLAlchemyError as exc:
         fail(f"cannot open the database: {str(exc).splitlines()[0]}")
-    for skipped in summary.skipped_locked:
-        typer.echo(f"nianbao: {skipped} skipped: another crawl is running it", err=True)
-    if summary.run_id is None and summary.skipped_locked:
-        return  # not a failure: the crawl that holds them is doing the work and records its run
-    if summary.run_id is None:
-        fail("nothing to crawl: no registered site with a listing page is free (`nianbao sites import` first?)")
-    typer.echo(summary.line())
+    for site, holder in sorted(summary.left.items()):
+        typer.echo(f"nianbao: {site} left alone: another crawl ({holder}) is running it", err=True)
+    if summary.run_id is None and summary.finish_reason == "nothing to crawl":
+        fail("nothing to crawl: no registered site with a listing page (`nianbao sites import` first?)")
+    if summary.run_id is not None:
+        typer.echo(summary.line())
     if summary.finish_reason != "finished":
+        failure = summary.stats.get("nianbao/storage_failure")
+        if failure:
+            fail(f"the crawl stopped: it could not store ({failure}); run {summary.run_id} is recorded as failed")
         fail(f"the crawl ended early: {summary.finish_reason}")
 
 
@@ -308,10 +312,12 @@ def demo(db: DbOption = None,
                err=to_stderr)
     try:
         quiet = {} if os.environ.get("NIANBAO_LOG_LEVEL") else {"LOG_LEVEL": "WARNING"}
-        summary = crawl_sample(db, site_ids, {"NIANBAO_PROGRESS": True, **quiet})
+        # The replay answers on 127.0.0.1: private addresses are allowed for this crawl only.
+        local = {"NIANBAO_ALLOW_PRIVATE_ADDRESSES": True}
+        summary = crawl_sample(db, site_ids, {"NIANBAO_PROGRESS": True, **local, **quiet})
     except SQLAlchemyError as exc:
         fail(f"cannot open the database: {str(exc).splitlines()[0]}")
-    if summary.run_id is None:
+    if summary.run_id is None or len(summary.left) == len(summary.sites):
         fail("the sample sites are being crawled by another process; try again when it is done")
     typer.echo(summary.line(), err=to_stderr)
     if summary.finish_reason != "finished":

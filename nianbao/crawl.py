@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
@@ -11,18 +9,14 @@ from scrapy.utils.project import get_project_settings
 from sqlalchemy.orm import Session
 
 from storage.db import database_url, make_engine, upgrade
-from storage.locks import acquire_sites, release_sites
 from storage.registry import list_agencies
-
-# A crawl that dies leaves its locks behind; after this long another crawl may take them over.
-LOCK_TTL_SECONDS = 12 * 3600
 
 
 @dataclass
 class CrawlSummary:
     run_id: int | None
     sites: list[str]
-    skipped_locked: list[str]
+    left: dict[str, str]  # sites another crawl held, with the holder
     finish_reason: str
     stats: dict
 
@@ -34,8 +28,9 @@ class CrawlSummary:
             if key.startswith("nianbao/outcome/"):
                 outcomes[key.rsplit("/", 1)[1]] = value
         counts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "no outcome"
-        reports = ", ".join(f"{s.get(f'nianbao/stored/{w}', 0)} {w}" for w in ("new", "revised", "unchanged", "kept"))
-        return f"run {self.run_id}: {len(self.sites)} sites ({counts}); reports: {reports}"
+        reports = ", ".join(f"{s.get(f'nianbao/stored/{w}', 0)} {w}"
+                            for w in ("new", "revised", "unchanged", "kept", "not_stored"))
+        return f"run {self.run_id}: {len(self.sites) - len(self.left)} sites ({counts}); reports: {reports}"
 
 
 class UnknownSites(ValueError):
@@ -43,30 +38,26 @@ class UnknownSites(ValueError):
 
 
 def crawl(url: str | None, site_ids: list[str], trigger: str = "manual", overrides: dict | None = None) -> CrawlSummary:
-    """Crawl the sites (every registered one when none are named) that no other crawl is running right now."""
+    """Crawl the sites (every registered one with a listing page when none are named); the crawl itself locks them
+    (crawler.run), leaving alone those another crawl is running."""
     url = database_url(url)
-    holder = f"{socket.gethostname()}:{os.getpid()}"
     engine = make_engine(url)
     try:
         upgrade(engine)
-        with Session(engine) as session, session.begin():
-            registered = [a.id for a in list_agencies(session) if a.listing_urls]
-            unknown = sorted(set(site_ids) - {a.id for a in list_agencies(session)})
-            if unknown:
-                raise UnknownSites(f"unknown site id(s): {', '.join(unknown)} (see `nianbao sites list`)")
-            wanted = site_ids or registered
-            got = acquire_sites(session, wanted, holder, LOCK_TTL_SECONDS)
-        skipped = [s for s in wanted if s not in got]
-        if not got:
-            return CrawlSummary(None, [], skipped, "nothing to crawl", {})
-        try:
-            stats = _run_spider(url, got, trigger, overrides or {})
-        finally:
-            with Session(engine) as session, session.begin():
-                release_sites(session, got, holder)
-        return CrawlSummary(stats.get("nianbao/run_id"), got, skipped, stats.get("finish_reason", "?"), stats)
+        with Session(engine) as session:
+            agencies = list_agencies(session)
     finally:
         engine.dispose()
+    unknown = sorted(set(site_ids) - {a.id for a in agencies})
+    if unknown:
+        raise UnknownSites(f"unknown site id(s): {', '.join(unknown)} (see `nianbao sites list`)")
+    wanted = site_ids or [a.id for a in agencies if a.listing_urls]
+    if not wanted:
+        return CrawlSummary(None, [], {}, "nothing to crawl", {})
+    stats = _run_spider(url, wanted, trigger, overrides or {})
+    left = {key.removeprefix("nianbao/left/"): holder for key, holder in stats.items()
+            if key.startswith("nianbao/left/")}
+    return CrawlSummary(stats.get("nianbao/run_id"), wanted, left, stats.get("finish_reason", "?"), stats)
 
 
 def _run_spider(url: str, site_ids: list[str], trigger: str, overrides: dict) -> dict:

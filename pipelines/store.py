@@ -1,17 +1,23 @@
-"""Stores each report in one transaction: its documents' bytes, their fetch validators, the parsed version."""
+"""Stores each report in one transaction: its documents' bytes, their fetch validators, the parsed version.
+
+A report that cannot be stored (nothing downloaded, no year, a data error) is recorded as listed but not stored,
+with the cause, so the audit never reads it as absent. A database that stays away stops the crawl (CrawlDatabase).
+"""
 
 from __future__ import annotations
 
 import logging
 
+from scrapy.exceptions import DropItem
 from sqlalchemy.orm import Session
 
-from crawler.database import engine_for
+from crawler.database import CrawlDatabase, StorageUnavailable, first_line, is_outage
 from crawler.items import FetchedDocument, ReportItem, UnchangedItem
+from crawler.run import RunKeeper
 from storage.documents import store_document
 from storage.fetches import NOT_MODIFIED, get_fetch, record_fetch
-from storage.reports import upsert_report
-from storage.runs import record_unknown_agency
+from storage.reports import KEPT, upsert_report
+from storage.runs import record_unknown_agency, record_unstored
 
 logger = logging.getLogger(__name__)
 
@@ -28,71 +34,95 @@ def unreadable(item: ReportItem) -> dict:
 
 
 class StorePipeline:
-    def __init__(self, settings, stats):
-        self.settings = settings
-        self.stats = stats
-        self.engine = None
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.database = CrawlDatabase.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings, crawler.stats)
+        return cls(crawler)
 
-    def open_spider(self) -> None:
-        self.engine = engine_for(self.settings)
-
-    def close_spider(self) -> None:
-        self.engine.dispose()
-
-    def process_item(self, item):
-        if isinstance(item, UnchangedItem):
-            with Session(self.engine) as session, session.begin():
-                record_fetch(session, item.url, status=NOT_MODIFIED)
-            self._count(item.agency_id or item.site_id, "unchanged")
-        elif isinstance(item, ReportItem):
-            self._store(item)
+    async def process_item(self, item):
+        if not isinstance(item, (UnchangedItem, ReportItem)):
+            return item
+        try:
+            if isinstance(item, UnchangedItem):
+                await self.database.store(record_fetch, item.url, status=NOT_MODIFIED)
+                self._count(item.agency_id or item.site_id, "unchanged")
+            else:
+                await self._store(item)
+        except StorageUnavailable as error:
+            self._count(item.agency_id or item.site_id, "failed")
+            raise DropItem(f"report {item.url} not stored: {error}") from error
         return item
 
-    def _store(self, item: ReportItem) -> None:
-        main = item.main_document()
-        parsed = item.parsed or unreadable(item)
-        year = item.year or parsed.get("year")
+    async def _store(self, item: ReportItem) -> None:
         key = item.agency_id or item.site_id
-        if main is None or year is None:
+        year = item.year or (item.parsed or {}).get("year")
+        if item.main_document() is None or year is None:
             # Nothing downloaded (a failed fetch) or no year to file it under: nothing stored, nothing replaced.
-            self._count(key, "errors")
-            logger.warning("report %s not stored: %s", item.url, item.error or "no year in its title or text")
+            await self._unstored(item, year, item.error or "no year in its title or text")
             return
-        # Validators only for a report read whole: otherwise the next crawl must fetch it (and its files) again,
-        # or one failed attachment would leave the report unreadable for good behind 304s.
-        complete = not (item.error or item.parse_error)
-        with Session(self.engine) as session, session.begin():
-            digests = {d.url: self._keep(session, d, complete) for d in item.documents}
-            if digests[main.url] is None:
-                self._count(key, "errors")
-                return
-            agency_name = item.agency_name or parsed.get("agency") or item.title
-            item.stored = upsert_report(
-                session, agency_id=item.agency_id, agency_name=agency_name, year=year, source_url=item.url,
-                document_sha256=digests[main.url], parsed=parsed,
-                attachments=[(url, sha) for url, sha in digests.items() if url != main.url and sha],
-            )
-            if item.agency_id is None:
-                record_unknown_agency(session, agency_name, item.listing_url)
+        try:
+            item.stored = await self.database.store(self._write, item, year)
+        except StorageUnavailable:
+            raise
+        except Exception as error:  # a data error in this report only: the crawl goes on, the report is noted
+            if is_outage(error):
+                raise
+            logger.error("report %s not stored: %s", item.url, first_line(error))
+            await self._unstored(item, year, f"could not be stored: {first_line(error)}")
+            return
         self._count(key, item.stored)
         if item.parse_error or item.error:
             self._count(key, "errors")
 
-    def _keep(self, session: Session, document: FetchedDocument, validators: bool) -> str | None:
-        """Store the bytes (and the validators) of one document; its digest (the stored one after a 304)."""
-        if document.unchanged:
-            record_fetch(session, document.url, status=NOT_MODIFIED)
-            fetch = get_fetch(session, document.url)
-            return fetch.sha256 if fetch else None
-        digest = store_document(session, document.body, content_type=document.kind)
-        etag, modified = (document.etag, document.last_modified) if validators else (None, None)
-        record_fetch(session, document.url, status=200, etag=etag, last_modified=modified, sha256=digest)
-        return digest
+    def _write(self, session: Session, item: ReportItem, year: int) -> str:
+        parsed = item.parsed or unreadable(item)
+        main = item.main_document()
+        digests = {d.url: _keep(session, d) for d in item.documents}
+        if digests[main.url] is None:
+            raise LookupError(f"{main.url} answered 304 but its bytes are not stored")
+        agency_name = item.agency_name or parsed.get("agency") or item.title
+        stored = upsert_report(
+            session, agency_id=item.agency_id, agency_name=agency_name, year=year, source_url=item.url,
+            document_sha256=digests[main.url], parsed=parsed,
+            attachments=[(url, sha) for url, sha in digests.items() if url != main.url and sha],
+        )
+        # Validators only for a report read whole and made current: otherwise the next crawl must fetch it again
+        # (a failed attachment behind 304s would stay unreadable for good; a kept version needs a second fetch).
+        validators = not (item.error or item.parse_error) and stored != KEPT
+        for document in (d for d in item.documents if not d.unchanged):
+            etag, modified = (document.etag, document.last_modified) if validators else (None, None)
+            record_fetch(session, document.url, status=200, etag=etag, last_modified=modified,
+                         sha256=digests[document.url])
+        if item.agency_id is None:
+            record_unknown_agency(session, agency_name, item.listing_url)
+        return stored
+
+    async def _unstored(self, item: ReportItem, year: int | None, cause: str) -> None:
+        self._count(item.agency_id or item.site_id, "errors")
+        self._count(item.agency_id or item.site_id, "not_stored")
+        logger.warning("report %s not stored: %s", item.url, cause)
+        await self.database.store(
+            record_unstored, RunKeeper.of(self.crawler).run_id, site_id=item.site_id, agency_id=item.agency_id,
+            agency_name=item.agency_name, year=year, title=item.title, url=item.url, listing_url=item.listing_url,
+            cause=cause,
+        )
 
     def _count(self, agency: str, what: str) -> None:
         self.stats.inc_value(f"nianbao/agency/{agency}/{what}")
         self.stats.inc_value(f"nianbao/stored/{what}")
+
+
+def _keep(session: Session, document: FetchedDocument) -> str | None:
+    """The stored digest of one document: kept as it arrived (attachments), stored now (pages), or the one stored
+    before when it answered 304. Validators are recorded by the caller, once the report is stored."""
+    if document.unchanged:
+        record_fetch(session, document.url, status=NOT_MODIFIED)
+        fetch = get_fetch(session, document.url)
+        return fetch.sha256 if fetch else None
+    if document.sha256:
+        return document.sha256
+    return store_document(session, document.body, content_type=document.kind)

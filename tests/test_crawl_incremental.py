@@ -60,7 +60,9 @@ def test_second_crawl_downloads_no_report_or_attachment_again(runs):
     for url in _documents(first):
         assert bodies_second[url] == bodies_first[url] == 1, url
     reports = _reports(second)
-    assert reports and all("documents" not in item for item in reports)  # every report is an unchanged marker
+    # Every report is an unchanged marker, but the one robots.txt forbids: listed, never fetched, noted each time.
+    fetched = [item for item in reports if "robots.txt" not in (item.get("error") or "")]
+    assert len(fetched) == len(reports) - 1 and all("documents" not in item for item in fetched)
     assert sorted(item["title"] for item in reports) == sorted(item["title"] for item in _reports(first))
 
 
@@ -73,7 +75,7 @@ def test_unchanged_marker_keeps_the_attribution(runs):
 def test_revised_page_is_downloaded_again(runs):
     *_, (third, bodies_third) = runs[0]
     assert bodies_third[REVISED_PAGE] == 2
-    changed = {item["url"]: item for item in third if "documents" in item}
+    changed = {item["url"]: item for item in third if item.get("documents")}  # robots.txt: listed, none
     assert set(changed) == {REVISED_PAGE, REVISED_LINK_PAGE}
     assert "数据录入有误" in changed[REVISED_PAGE]["documents"][0]["body"].decode("utf-8")
 

@@ -88,10 +88,13 @@ def outcomes(crawl):
 
 # A report still listed whose article was deleted: found, attributed, not downloaded.
 GONE = "郏县2022年政府信息公开工作年度报告"
+# A report listed at a path robots.txt forbids: never fetched, yet an item (with why) so that it is never "missing".
+FORBIDDEN = "托里县人民政府2022年政府信息公开工作年度报告"
 
 
 def test_exactly_the_reports_are_found(reports):
-    assert sorted(reports) == sorted([GONE, *(row[1] for row in EXPECTED)])
+    assert sorted(reports) == sorted([GONE, FORBIDDEN, *(row[1] for row in EXPECTED)])
+    assert reports[FORBIDDEN]["documents"] == [] and "robots.txt" in reports[FORBIDDEN]["error"]
 
 
 def test_deleted_report_is_yielded_with_its_error(reports):
@@ -156,7 +159,7 @@ def test_shared_listing_is_read_once_and_each_agency_gets_an_outcome(crawl, outc
     web = crawl[0]
     assert web.requests[SITES[TUOLI].listing_url] == 1
     counts = {site_id: outcomes[site_id]["reports"] for site_id in ("xj-tuoli-county", "xj-tuoli-hatu", "xj-tuoli-jyj")}
-    assert counts == {"xj-tuoli-county": 2, "xj-tuoli-hatu": 1, "xj-tuoli-jyj": 0}
+    assert counts == {"xj-tuoli-county": 3, "xj-tuoli-hatu": 1, "xj-tuoli-jyj": 0}  # the county's: FORBIDDEN too
     assert outcomes["xj-tuoli-jyj"]["outcome"] == "ok"  # the list was read: its absence is proven
 
 

@@ -13,11 +13,13 @@ from twisted.python.failure import Failure
 
 from crawler.attachments import DOCUMENT_KINDS, Attachment, find_attachments, page_holds_report
 from crawler.attribution import Attribution, Attributor
+from crawler.database import CrawlDatabase, StorageUnavailable
 from crawler.items import FetchedDocument, ReportItem, SiteOutcome, UnchangedItem
 from crawler.links import is_report_title, report_year
 from crawler.outcomes import LAYOUT_CHANGED, ListingState, classify_failure, is_refused_by_us, worst
 from crawler.platforms import Record, detect, named
 from crawler.sites import Site, load_sites, select_sites
+from storage.documents import store_document
 
 CONDITIONAL = {"nianbao_conditional": True, "handle_httpstatus_list": [304]}
 
@@ -42,7 +44,12 @@ class ReportsSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup(load_sites(crawler.settings), crawler.settings.getint("NIANBAO_MAX_LISTING_PAGES"))
+        settings = crawler.settings
+        spider.setup(load_sites(settings), settings.getint("NIANBAO_MAX_LISTING_PAGES"))
+        # NIANBAO_MAX_ATTACHMENTS / _MAX_ATTACHMENT_MB: what one report page may make us download.
+        spider.max_attachments = settings.getint("NIANBAO_MAX_ATTACHMENTS", 10)
+        spider.max_attachment_bytes = settings.getint("NIANBAO_MAX_ATTACHMENT_MB", 100) * 2**20
+        spider.database = CrawlDatabase.of(crawler)
         crawler.signals.connect(spider.send_outcomes_when_idle, signal=signals.spider_idle)
         return spider
 
@@ -151,6 +158,14 @@ class ReportsSpider(Spider):
         return self.attributor.from_text(headings, listing_url) or self.attributor.from_text(body, listing_url)
 
     def _next_attachment(self, item: ReportItem, pending: list[Attachment]):
+        attachments = item.documents[1:]
+        if pending and (len(attachments) >= self.max_attachments
+                        or sum(d.size for d in attachments) >= self.max_attachment_bytes):
+            item.attachments_skipped = len(pending)
+            self.crawler.stats.inc_value("nianbao/attachments/over_cap", len(pending))
+            self.logger.warning("report %s: %d attachment(s) left out, over the cap of %d files / %d MiB",
+                                item.url, len(pending), self.max_attachments, self.max_attachment_bytes // 2**20)
+            pending = []
         if not pending:
             yield self._finish(item)
             return
@@ -165,15 +180,24 @@ class ReportsSpider(Spider):
             cb_kwargs={"item": item, "attachment": attachment, "pending": rest},
         )
 
-    def parse_attachment(self, response: Response, item: ReportItem, attachment: Attachment, pending):
+    async def parse_attachment(self, response: Response, item: ReportItem, attachment: Attachment, pending):
         document = FetchedDocument.from_response(response, name=attachment.name)
         if document.unchanged or document.kind in DOCUMENT_KINDS:
+            if not document.unchanged:
+                # Into storage as it arrives: a page with sixty large files never holds them all in memory.
+                try:
+                    document.sha256 = await self.database.store(store_document, document.body,
+                                                                content_type=document.kind)
+                except StorageUnavailable:
+                    return  # the crawl is stopping; the run records this site as unfinished
+                document.body = b""
             item.documents.append(document)
             self.crawler.stats.inc_value(f"nianbao/attachments/{document.kind or 'unchanged'}")
         else:
             self.crawler.stats.inc_value(f"nianbao/attachments/ignored_{document.kind}")
             self.logger.info("attachment %s of %s is %s, not a document", response.url, item.url, document.kind)
-        yield from self._next_attachment(item, pending)
+        for result in self._next_attachment(item, pending):
+            yield result
 
     def attachment_failed(self, failure: Failure):
         kwargs = failure.request.cb_kwargs
@@ -183,13 +207,16 @@ class ReportsSpider(Spider):
         yield from self._next_attachment(kwargs["item"], kwargs["pending"])
 
     def report_failed(self, failure: Failure):
+        """A listed report that could not be fetched is still an item: stored as listed-but-not-stored, with the
+        cause, so the audit never calls its agency missing."""
         found = failure.request.cb_kwargs["found"]
-        if is_refused_by_us(failure):
-            self.crawler.stats.inc_value("nianbao/reports/skipped")  # robots.txt forbids it
-            return
-        self.crawler.stats.inc_value("nianbao/reports/failed")
         item = self._report_item(found, documents=[])
-        item.error = classify_failure(failure)[1]
+        if is_refused_by_us(failure):  # robots.txt forbids it, a redirect left the site, a refused address
+            self.crawler.stats.inc_value("nianbao/reports/skipped")
+            item.error = f"not fetched: {failure.value} ({failure.request.url})"
+        else:
+            self.crawler.stats.inc_value("nianbao/reports/failed")
+            item.error = classify_failure(failure)[1]
         self.logger.warning("report %s: %s", item.url, item.error)
         yield item
 
