@@ -197,11 +197,11 @@ def test_findings_count_errors_and_warnings_not_info():
 def test_county_completeness_lists_missing_and_late_subordinates():
     by_id = {c.agency_id: c for c in sample_audit().completeness}
     tuoli = by_id["tuoli"]
-    assert tuoli.total == 4
+    assert tuoli.total == 5
     assert tuoli.missing == ("tuoli-hatu",) and tuoli.late == ("tuoli-edu",)
-    assert tuoli.counts["unreachable"] == 2
+    assert tuoli.counts["unreachable"] == 2 and tuoli.counts["not_stored"] == 1
     prefecture = by_id["tc-prefecture"]  # the whole parent_id chain, not only direct children
-    assert prefecture.total == 7 and set(prefecture.missing) == {"tuoli-hatu"}
+    assert prefecture.total == 8 and set(prefecture.missing) == {"tuoli-hatu"}
     assert by_id["jiaxian"].counts["published"] == 1
     assert "tuoli-edu" not in by_id  # departments have no subordinates
 
@@ -216,7 +216,7 @@ def test_regions_are_the_highest_prefecture_or_county():
 def test_rows_come_in_tree_order():
     assert [r.agency_id for r in sample_audit().rows] == [
         "tc-prefecture", "tacheng", "tacheng-edu", "tuoli", "tuoli-hatu", "tuoli-miaoergou", "tuoli-edu",
-        "tuoli-finance", "jiaxian", "jiaxian-townA"]
+        "tuoli-water", "tuoli-finance", "jiaxian", "jiaxian-townA"]
 
 
 def test_a_parent_cycle_does_not_hang():
@@ -230,9 +230,9 @@ def test_summary_counts():
     assert summary.total == len(AGENCIES) == sum(summary.by_status.values())
     assert summary.by_status == {s: list(EXPECTED_STATUS.values()).count(s) for s in STATUSES}
     assert summary.by_level["department"] == {**dict.fromkeys(STATUSES, 0), "published_late": 1, "unreachable": 1,
-                                              "published": 1}
+                                              "published": 1, "not_stored": 1}
     assert list(summary.by_region) == ["tc-prefecture", "jiaxian"]  # in the rows' tree order
-    assert sum(summary.by_region["tc-prefecture"].values()) == 8
+    assert sum(summary.by_region["tc-prefecture"].values()) == 9
     assert summary.region_names["jiaxian"] == "郏县人民政府"
     assert summary.with_errors == 2  # tuoli-edu's row_total, tacheng's missing_table
     assert summary.with_checks == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from nianbao.audit import STATUSES, Agency, Settings, SiteState, StoredReport, audit
+from nianbao.audit.model import UnstoredReport
 from nianbao.template import ACTIVE_2021, APPLICANT_COLUMNS, APPLICATION_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS
 
 YEAR = 2024
@@ -58,6 +59,7 @@ AGENCIES = (
     Agency("tuoli-hatu", "托里县哈图镇人民政府", "township", "tuoli"),
     Agency("tuoli-miaoergou", "托里县庙尔沟镇人民政府", "township", "tuoli"),
     Agency("tuoli-finance", "托里县财政局", "department", "tuoli"),
+    Agency("tuoli-water", "托里县水利局", "department", "tuoli"),
     Agency("tacheng", "塔城市人民政府", "county", "tc-prefecture"),
     Agency("tacheng-edu", "塔城市教育局", "department", "tacheng"),
     Agency("jiaxian", "郏县人民政府", "county"),
@@ -66,7 +68,8 @@ AGENCIES = (
 
 EXPECTED_STATUS = {
     "tc-prefecture": "not_due", "tuoli": "published", "tuoli-edu": "published_late", "tuoli-hatu": "missing",
-    "tuoli-miaoergou": "unreachable", "tuoli-finance": "unreachable", "tacheng": "unparseable",
+    "tuoli-miaoergou": "unreachable", "tuoli-finance": "unreachable", "tuoli-water": "not_stored",
+    "tacheng": "unparseable",
     "tacheng-edu": "published", "jiaxian": "published", "jiaxian-townA": "published",
 }
 
@@ -108,13 +111,20 @@ def site_states() -> list[SiteState]:
     crawled = datetime(2025, 2, 14, 2, 0)
     outcomes = {"tc-prefecture": "nothing_found", "tuoli": "found", "tuoli-edu": "found", "tuoli-hatu": "found",
                 "tuoli-miaoergou": "unreachable", "tacheng": "found", "tacheng-edu": "found", "jiaxian": "found",
-                "jiaxian-townA": "found"}  # tuoli-finance: never crawled
+                "jiaxian-townA": "found", "tuoli-water": "found"}  # tuoli-finance: never crawled
     return [SiteState(agency_id, outcome, crawled, f"http://www.example.gov.cn/{agency_id}/")
             for agency_id, outcome in outcomes.items()]
 
 
+def unstored() -> list[UnstoredReport]:
+    # 托里县水利局: its report was listed but timed out, so it is not_stored (never missing), with the cause
+    url = "http://www.example.gov.cn/zfxxgk/zfxxgknb/2024/tuoli-water.html"
+    return [UnstoredReport("tuoli-water", "托里县水利局", YEAR, url, "TimeoutError: took longer than 60 s",
+                           datetime(2025, 2, 14, 2, 5))]
+
+
 def sample_audit(settings: Settings | None = None):
-    return audit(AGENCIES, reports(), site_states(), YEAR, AS_OF, settings)
+    return audit(AGENCIES, reports(), site_states(), YEAR, AS_OF, settings, unstored=unstored())
 
 
 def test_the_sample_shows_every_status():

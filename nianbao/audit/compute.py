@@ -11,7 +11,16 @@ from datetime import date, datetime
 from nianbao.audit import deadlines
 from nianbao.audit.checks import run_checks
 from nianbao.audit.hierarchy import Hierarchy
-from nianbao.audit.model import Agency, AgencyAudit, AuditResult, Finding, Settings, SiteState, StoredReport
+from nianbao.audit.model import (
+    Agency,
+    AgencyAudit,
+    AuditResult,
+    Finding,
+    Settings,
+    SiteState,
+    StoredReport,
+    UnstoredReport,
+)
 from nianbao.audit.summary import summarize
 
 # Listing outcomes that prove a report is absent; anything else (or no attempt) leaves absence unproven.
@@ -20,14 +29,18 @@ _SPACE = re.compile(r"\s+")
 
 
 def audit(agencies: Iterable[Agency], reports: Iterable[StoredReport], site_states: Iterable[SiteState],
-          year: int, as_of: date, settings: Settings | None = None) -> AuditResult:
+          year: int, as_of: date, settings: Settings | None = None,
+          unstored: Iterable[UnstoredReport] = ()) -> AuditResult:
     """Audit every agency for `year`. `reports` should hold years `year` and `year - 1` (the checks compare them);
-    `site_states` may hold every attempt: the latest per listing page counts."""
+    `site_states` may hold every attempt: the latest per listing page counts. `unstored`: reports of `year` that
+    were listed but could not be stored; they prove publication, so their agencies are never `missing`."""
     settings = settings or Settings()
     tree = Hierarchy(agencies)
     attributed, unattributed = _attribute(tree.by_id.values(), reports)
+    listed, _ = _attribute(tree.by_id.values(), unstored)
     states = _latest_states(site_states)
-    rows = [_audit_agency(a, tree, attributed, states.get(a.id, []), year, as_of, settings)
+    rows = [_audit_agency(a, tree, attributed, listed.get((a.id, year), []), states.get(a.id, []), year, as_of,
+                          settings)
             for a in tree.by_id.values()]
     position = {agency_id: i for i, agency_id in enumerate(tree.tree_order())}
     rows.sort(key=lambda r: position[r.agency_id])
@@ -39,7 +52,7 @@ def _key(name: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", name))
 
 
-def _attribute(agencies: Iterable[Agency], reports: Iterable[StoredReport]):
+def _attribute(agencies: Iterable[Agency], reports: Iterable[StoredReport | UnstoredReport]):
     """Reports by (agency id, year): by the stored agency id, else by the exact (normalized) agency name."""
     ids = {a.id for a in agencies}
     by_name = {_key(a.name): a.id for a in agencies}
@@ -90,8 +103,8 @@ def _findings(parsed: dict) -> tuple[Finding, ...]:
                  for f in parsed.get("findings") or () if f.get("severity") in ("error", "warning"))
 
 
-def _audit_agency(agency: Agency, tree: Hierarchy, attributed, states: list[SiteState], year: int, as_of: date,
-                  settings: Settings) -> AgencyAudit:
+def _audit_agency(agency: Agency, tree: Hierarchy, attributed, unstored: list[UnstoredReport],
+                  states: list[SiteState], year: int, as_of: date, settings: Settings) -> AgencyAudit:
     due = deadlines.deadline(agency.level, year, settings.township_deadline)
     region = tree.region(agency.id)
     base = dict(agency_id=agency.id, name=agency.name, level=agency.level, parent_id=agency.parent_id,
@@ -99,6 +112,10 @@ def _audit_agency(agency: Agency, tree: Hierarchy, attributed, states: list[Site
     # A report published after as_of was not there yet on that day: the audit can be re-run for a past date.
     found = [r for r in attributed.get((agency.id, year), []) if r.published is None or r.published <= as_of]
     report = _primary(found)
+    if report is None and unstored:
+        latest = max(unstored, key=lambda u: u.attempted_at or datetime.min)
+        return AgencyAudit(**base, status="not_stored", source_url=latest.url, site_outcome=_last_outcome(states),
+                           notes=(f"listed but not stored: {latest.cause}",))
     if report is None:
         return AgencyAudit(**base, **_absent(states, due, as_of))
     published = min((r.published for r in found if r.published), default=None)

@@ -9,17 +9,20 @@ from datetime import date, datetime
 from nianbao.audit.deadlines import parse_month_day
 
 # CONTRACT.md "Audit statuses", in the order every summary and chart shows them.
-STATUSES: tuple[str, ...] = ("published", "published_late", "missing", "not_due", "unparseable", "unreachable")
+STATUSES: tuple[str, ...] = (
+    "published", "published_late", "missing", "not_due", "unparseable", "not_stored", "unreachable",
+)
 STATUS_LABELS: dict[str, str] = {
     "published": "按时发布", "published_late": "逾期发布", "missing": "未发布", "not_due": "未到期",
-    "unparseable": "无法解析", "unreachable": "无法访问",
+    "unparseable": "无法解析", "not_stored": "已发现未保存", "unreachable": "无法访问",
 }
 LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "department")
 LEVEL_LABELS: dict[str, str] = {
     "province": "省级", "prefecture": "地市级", "county": "县级", "township": "乡镇", "department": "部门",
 }
 # Last crawl outcomes of a listing page; only the first two prove that a missing report is really absent.
-SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed")
+# "incomplete": the run that took the site did not finish it (it died, or could not store).
+SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,18 @@ class StoredReport:
     source_url: str
     published: date | None
     parsed: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class UnstoredReport:
+    """A report a listing showed that could not be stored: proof of publication, with why it is not here."""
+
+    agency_id: str | None
+    agency_name: str | None
+    year: int
+    url: str
+    cause: str
+    attempted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

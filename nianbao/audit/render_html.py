@@ -11,7 +11,7 @@ from nianbao.audit.html_chart import bar_chart
 from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, STATUSES, AgencyAudit, AuditResult, Finding
 
 # Every scraped string goes through escape(); helpers below take text, never markup, unless named *_html.
-ATTENTION = ("missing", "published_late", "unreachable", "unparseable")
+ATTENTION = ("missing", "published_late", "not_stored", "unreachable", "unparseable")
 
 
 def _page() -> Template:
@@ -57,6 +57,7 @@ def _attention_item(row: AgencyAudit) -> str:
         "missing": f"截止 {row.deadline.isoformat()}",
         "published_late": f"{row.published.isoformat() if row.published else ''} 逾期 {row.days_late} 天",
         "unreachable": "; ".join(row.notes),
+        "not_stored": "; ".join(row.notes),
         "unparseable": "表格无法读取",
     }[row.status]
     name = _link(row.name, row.source_url)
@@ -136,5 +137,6 @@ def render_html(result: AuditResult) -> str:
         meta=escape(meta), cards=_cards(result), legend=_legend(), charts=_charts(result), lists=_lists(result),
         hierarchy=_hierarchy(result), rows=_rows(result),
         footer=escape("Deadlines: 条例第四十九条 — 部门 31 January, 县级以上人民政府 31 March of the next year. "
-                      "unreachable: the listing could not be read at its last crawl, so absence is not proven."),
+                      "unreachable: the listing could not be read at its last crawl, so absence is not proven. "
+                      "not_stored: the report was listed but could not be stored (the cause is given)."),
     )

@@ -10,7 +10,7 @@ from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, STATUSES, AuditResu
 
 STATUS_STYLES: dict[str, str] = {
     "published": "green", "published_late": "yellow", "missing": "bold red", "not_due": "dim",
-    "unparseable": "magenta", "unreachable": "cyan",
+    "unparseable": "magenta", "not_stored": "bold magenta", "unreachable": "cyan",
 }
 
 
