@@ -1,4 +1,4 @@
-"""Per-site crawl locks on a SQLite file and on PostgreSQL: racing holders, release, expiry, and the 0002 migration."""
+"""Per-site crawl locks on a SQLite file and on PostgreSQL: racing holders, release, expiry, and the migrations since."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, update
+from sqlalchemy import inspect, text, update
 
 from storage.db import alembic_config, make_engine, session_factory, upgrade
 from storage.locks import acquire_sites, held_sites, release_sites
 from storage.models import Base, SiteLock, utcnow
+from storage.runs import INCOMPLETE, record_site_outcome
 
 HOUR = 3600
 
@@ -128,4 +129,29 @@ def test_migration_from_0001_adds_the_locks_and_matches_the_models(db_url):
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
     assert "site_locks" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_migration_0003_keeps_existing_outcomes_and_their_ids_going_on(db_url):
+    """A database in use at 0002 takes the new outcome, and new rows follow the old ones (ids rank outcomes)."""
+    engine = make_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        run_id = connection.execute(
+            text("INSERT INTO crawl_runs (started_at, status, trigger) VALUES (:now, 'completed', 'manual') RETURNING id"),
+            {"now": utcnow()},
+        ).scalar_one()
+        for site in ("a", "b"):
+            connection.execute(text(
+                "INSERT INTO site_outcomes (run_id, site_key, outcome, pages, reports_found, reports_new,"
+                " reports_revised, errors, recorded_at) VALUES (:run, :site, 'found', 1, 1, 1, 0, 0, :now)"
+            ), {"run": run_id, "site": site, "now": utcnow()})
+    upgrade(engine)
+    with session_factory(engine)() as session, session.begin():
+        record_site_outcome(session, run_id, "c", INCOMPLETE)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT site_key, outcome FROM site_outcomes ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [("a", "found"), ("b", "found"), ("c", INCOMPLETE)]
     engine.dispose()

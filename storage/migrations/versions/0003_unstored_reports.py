@@ -62,7 +62,13 @@ def downgrade() -> None:
 
 
 def _replace_outcome_check(condition: str) -> None:
+    name = op.f("ck_site_outcomes_outcome")
+    if op.get_bind().dialect.name != "sqlite":
+        # In place: a copy of the table would start its id sequence again at 1 beside the rows it copied.
+        op.drop_constraint(name, "site_outcomes", type_="check")
+        op.create_check_constraint(name, "site_outcomes", sa.text(condition))
+        return
     # SQLite cannot alter a constraint: batch mode copies the table with the new one (recreate="always").
     with op.batch_alter_table("site_outcomes", recreate="always") as batch:
-        batch.drop_constraint(op.f("ck_site_outcomes_outcome"), type_="check")
-        batch.create_check_constraint(op.f("ck_site_outcomes_outcome"), sa.text(condition))
+        batch.drop_constraint(name, type_="check")
+        batch.create_check_constraint(name, sa.text(condition))
