@@ -1,4 +1,4 @@
-"""Per-site crawl locks on a SQLite file and on PostgreSQL: racing holders, release, expiry, and the migrations since."""
+"""Per-site crawl locks on a SQLite file and on PostgreSQL: racing holders, release, expiry; the migrations since."""
 
 from __future__ import annotations
 
@@ -139,10 +139,9 @@ def test_migration_0003_keeps_existing_outcomes_and_their_ids_going_on(db_url):
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0002")
-        run_id = connection.execute(
-            text("INSERT INTO crawl_runs (started_at, status, trigger) VALUES (:now, 'completed', 'manual') RETURNING id"),
-            {"now": utcnow()},
-        ).scalar_one()
+        run_id = connection.execute(text(
+            "INSERT INTO crawl_runs (started_at, status, trigger) VALUES (:now, 'completed', 'manual') RETURNING id"
+        ), {"now": utcnow()}).scalar_one()
         for site in ("a", "b"):
             connection.execute(text(
                 "INSERT INTO site_outcomes (run_id, site_key, outcome, pages, reports_found, reports_new,"
