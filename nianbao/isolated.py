@@ -8,9 +8,11 @@ pool starts a fresh worker. Processes, not threads, so every core reads (the GIL
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import resource
+from concurrent.futures import BrokenExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from nianbao.document import UnreadableInput, read_document
 from nianbao.report.parse import parse_document
 
 MIB = 2**20
+logger = logging.getLogger(__name__)
 # Modules every worker needs, imported once in the fork server rather than in each worker.
 _PRELOAD = ["nianbao.isolated", "nianbao.document.pdf", "nianbao.document.html", "nianbao.document.docx"]
 
@@ -61,6 +64,10 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+class _PoolBroken(Exception):
+    """The pool itself failed (its workers die as they start), not the document it was given."""
+
+
 class DocumentPool:
     """A pool of reader processes; started on first use, so a crawl with nothing new to read starts none."""
 
@@ -88,8 +95,24 @@ class DocumentPool:
         return await self.call(read_and_parse, data, name, url, source)
 
     async def call(self, function, *args) -> Outcome:
-        """function(*args) in a worker, within the limits: its result, or why there is none (one line)."""
-        future = self._started().schedule(function, args=args, timeout=self.limits.timeout)
+        """function(*args) in a worker, within the limits: its result, or why there is none (one line). A pool that
+        broke (its workers dying as they start) is replaced once; if the new one breaks too, that is the cause."""
+        try:
+            return await self._call(function, args)
+        except _PoolBroken as error:
+            logger.warning("the reader pool broke (%s); starting a new one", error)
+            self.close()
+        try:
+            return await self._call(function, args)
+        except _PoolBroken as error:
+            self.close()
+            return Outcome(None, f"the reader processes could not run: {error}")
+
+    async def _call(self, function, args: tuple) -> Outcome:
+        try:
+            future = self._started().schedule(function, args=args, timeout=self.limits.timeout)
+        except RuntimeError as error:  # pebble: "Unexpected error within the Pool", "The Pool is not active"
+            raise _PoolBroken(str(error)) from error
         try:
             return Outcome(await asyncio.wrap_future(future))
         except UnreadableInput as error:
@@ -100,6 +123,8 @@ class DocumentPool:
             return Outcome(None, f"reading needed more than {self.limits.memory_mb} MiB; the reader was stopped")
         except ProcessExpired as error:
             return Outcome(None, f"the reader process died ({_death(error.exitcode)})")
+        except BrokenExecutor as error:  # "All workers expired": the pool, not the document
+            raise _PoolBroken(str(error)) from error
         except Exception as error:  # a reader bug must cost one document, not the crawl
             return Outcome(None, f"the reader failed: {type(error).__name__}: {error}")
 
