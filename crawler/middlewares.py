@@ -115,6 +115,22 @@ class OffsiteRedirectMiddleware:
         raise OffsiteRedirect(f"redirected off the site to {target}")
 
 
+class CallbackFailureMiddleware:
+    """Spider middleware: an exception in a callback goes to the spider's callback_failed, which turns it into what
+    the page was for (a report item with the cause, a failed listing) instead of a traceback and a silent gap."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: Exception):
+        handle = getattr(self.crawler.spider, "callback_failed", None)
+        return None if handle is None else handle(response.request, exception)
+
+
 # How each kind of document ends: HTML with its closing tag, PDF with %%EOF, ZIP (DOCX) with its central directory.
 _TAIL_BYTES = 4096
 _HTML_ENDS = (b"</html>", b"</body>")

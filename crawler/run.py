@@ -28,6 +28,7 @@ class RunKeeper:
         self.holder = process_holder()
         self.run_id: int | None = None
         self.sites: list[str] = []
+        self.lost: dict[str, str] = {}  # site → why a report of it could be neither stored nor recorded as unstored
         self._heartbeat: task.LoopingCall | None = None
 
     @classmethod
@@ -72,6 +73,10 @@ class RunKeeper:
         # Until the run records what it found, the sites it took have proven nothing.
         for site in self.sites:
             record_site_outcome(session, self.run_id, site, INCOMPLETE, message="the run has not finished this site")
+
+    def lose(self, site_id: str, cause: str) -> None:
+        """A report of the site is gone without a record: the site's outcome will be incomplete, proving nothing."""
+        self.lost.setdefault(site_id, cause)
 
     def _beat(self) -> None:
         try:

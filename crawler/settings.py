@@ -2,6 +2,8 @@
 
 import os
 
+from storage.registry import private_addresses_allowed
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -56,6 +58,9 @@ FEED_EXPORTERS = {
 FEED_EXPORT_ENCODING = "utf-8"
 
 # The run and its site locks (taken, renewed by a heartbeat, released), whoever starts the crawl.
+# Closest to the spider, so that it is the first to see an exception a callback raises.
+SPIDER_MIDDLEWARES = {"crawler.middlewares.CallbackFailureMiddleware": 950}
+
 EXTENSIONS = {"crawler.run.RunKeeper": 100, "crawler.progress.Progress": 500}
 # NIANBAO_PROGRESS: a live progress line on a terminal (set by `nianbao crawl`; logs stay as they are elsewhere).
 NIANBAO_PROGRESS = False
@@ -71,7 +76,7 @@ LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 # NIANBAO_DATABASE_URL: where the registry is read and reports are stored (empty: the SQLite file of storage.db).
 NIANBAO_DATABASE_URL = os.environ.get("NIANBAO_DATABASE_URL", "")
 # NIANBAO_ALLOW_PRIVATE_ADDRESSES: "1" lets the crawl fetch loopback and private addresses (tests, the demo).
-NIANBAO_ALLOW_PRIVATE_ADDRESSES = os.environ.get("NIANBAO_ALLOW_PRIVATE_ADDRESSES", "").strip().lower() in ("1", "true")
+NIANBAO_ALLOW_PRIVATE_ADDRESSES = private_addresses_allowed()
 # NIANBAO_TRIGGER: recorded with the crawl run, "manual" or "scheduled".
 NIANBAO_TRIGGER = "manual"
 # NIANBAO_MAX_LISTING_PAGES: listing pages read per registered listing (a column of 20 pages is 300+ items).

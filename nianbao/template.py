@@ -183,10 +183,11 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("unreadable_cell", "warning", "a cell holds something that is not a number"),
     Rule("unit_converted", "info", "an amount printed in 元 was converted to the format's 万元"),
     Rule("unreadable_document", "error", "the downloaded document could not be read as a report"),
-    Rule("no_text_layer", "error", "a PDF has no usable text layer (scanned or image-only)"),
+    Rule("no_text_layer", "error", "a document has no usable text (scanned, image-only, or only site chrome)"),
     Rule("missing_section", "warning", "one of the six standard sections was not found"),
     Rule("no_agency", "warning", "the reporting agency could not be read from the report"),
     Rule("no_year", "warning", "the year reported on could not be read from the report"),
+    Rule("attachments_skipped", "warning", "attachments past the per-report cap (count or bytes) were not downloaded"),
 )}
 
 

@@ -7,7 +7,7 @@ from scrapy.exceptions import DropItem
 from crawler.database import CrawlDatabase, StorageUnavailable
 from crawler.items import SiteOutcome
 from crawler.run import RunKeeper
-from storage.runs import record_site_outcome
+from storage.runs import INCOMPLETE, record_site_outcome
 
 # The crawler's words for a site's outcome → the stored ones. "ok" with no report of the site's own is "nothing
 # found": its listing was read and holds none (absence proven, unlike unreachable or blocked).
@@ -29,13 +29,17 @@ class CrawlRunPipeline:
         if not isinstance(item, SiteOutcome):
             return item
         outcome = _STORED.get(item.outcome) or ("found" if item.reports else "nothing_found")
+        message = item.detail or None
+        keeper = RunKeeper.of(self.crawler)
+        if item.site_id in keeper.lost:  # a report of it was lost without a record: its list proves no absence
+            outcome, message = INCOMPLETE, f"a report was lost: {keeper.lost[item.site_id]}"
         counts = {what: self.stats.get_value(f"nianbao/agency/{item.site_id}/{what}", 0)
                   for what in ("new", "revised", "errors")}
         try:
             await self.database.store(
-                record_site_outcome, RunKeeper.of(self.crawler).run_id, item.site_id, outcome,
-                message=item.detail or None, pages=item.listing_pages, reports_found=item.reports,
-                reports_new=counts["new"], reports_revised=counts["revised"], errors=counts["errors"],
+                record_site_outcome, keeper.run_id, item.site_id, outcome, message=message,
+                pages=item.listing_pages, reports_found=item.reports, reports_new=counts["new"],
+                reports_revised=counts["revised"], errors=counts["errors"],
             )
         except StorageUnavailable as error:
             raise DropItem(f"outcome of {item.site_id} not recorded: {error}") from error

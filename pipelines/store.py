@@ -105,11 +105,18 @@ class StorePipeline:
         self._count(item.agency_id or item.site_id, "errors")
         self._count(item.agency_id or item.site_id, "not_stored")
         logger.warning("report %s not stored: %s", item.url, cause)
-        await self.database.store(
-            record_unstored, RunKeeper.of(self.crawler).run_id, site_id=item.site_id, agency_id=item.agency_id,
-            agency_name=item.agency_name, year=year, title=item.title, url=item.url, listing_url=item.listing_url,
-            cause=cause,
-        )
+        keeper = RunKeeper.of(self.crawler)
+        try:
+            await self.database.store(
+                record_unstored, keeper.run_id, site_id=item.site_id, agency_id=item.agency_id,
+                agency_name=item.agency_name, year=year, title=item.title, url=item.url,
+                listing_url=item.listing_url, cause=cause,
+            )
+        except StorageUnavailable:
+            raise
+        except Exception as error:  # not even the note could be written: the site proves nothing this run
+            logger.error("report %s: not stored, and not recorded as such: %s", item.url, first_line(error))
+            keeper.lose(item.site_id, f"{item.url}: {cause}")
 
     def _count(self, agency: str, what: str) -> None:
         self.stats.inc_value(f"nianbao/agency/{agency}/{what}")

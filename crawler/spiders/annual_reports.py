@@ -16,7 +16,15 @@ from crawler.attribution import Attribution, Attributor
 from crawler.database import CrawlDatabase, StorageUnavailable
 from crawler.items import FetchedDocument, ReportItem, SiteOutcome, UnchangedItem
 from crawler.links import is_report_title, report_year
-from crawler.outcomes import LAYOUT_CHANGED, ListingState, classify_failure, is_refused_by_us, worst
+from crawler.outcomes import (
+    LAYOUT_CHANGED,
+    UNREACHABLE,
+    ListingState,
+    OffsiteRedirect,
+    classify_failure,
+    is_refused_by_us,
+    worst,
+)
 from crawler.platforms import Record, detect, named
 from crawler.sites import Site, load_sites, select_sites
 from storage.documents import store_document
@@ -201,7 +209,9 @@ class ReportsSpider(Spider):
 
     def attachment_failed(self, failure: Failure):
         kwargs = failure.request.cb_kwargs
-        if not is_refused_by_us(failure):
+        if isinstance(failure.value, OffsiteRedirect):  # said, and asked again next time: the site may mend it
+            kwargs["item"].error = f"attachment {failure.request.url}: {failure.value}"
+        elif not is_refused_by_us(failure):
             kwargs["item"].error = f"attachment {failure.request.url}: {classify_failure(failure)[1]}"
             self.logger.warning("report %s: %s", kwargs["item"].url, kwargs["item"].error)
         yield from self._next_attachment(kwargs["item"], kwargs["pending"])
@@ -219,6 +229,24 @@ class ReportsSpider(Spider):
             item.error = classify_failure(failure)[1]
         self.logger.warning("report %s: %s", item.url, item.error)
         yield item
+
+    def callback_failed(self, request: Request, error: Exception) -> list | None:
+        """A bug of ours on one page costs that page, said (CallbackFailureMiddleware): a report is still an item with
+        the cause, a listing page fails its listing, so neither is ever read as an absence."""
+        cause = f"the crawler failed on {request.url}: {type(error).__name__}: {error}"
+        self.crawler.stats.inc_value("nianbao/callback_errors")
+        self.logger.error("%s", cause, exc_info=error)
+        kwargs = request.cb_kwargs
+        if "found" in kwargs:
+            item = self._report_item(kwargs["found"], documents=[])
+        elif "item" in kwargs:
+            item = kwargs["item"]
+        else:
+            if "listing" in request.meta:  # the list was not read whole: unreachable, as far as absence goes
+                self.listings[request.meta["listing"]].fail(UNREACHABLE, cause)
+            return None
+        item.error = cause
+        return [self._finish(item) if item.documents else item]
 
     def _finish(self, item: ReportItem) -> ReportItem:
         if item.main_url is None:  # the page is only a link: its first document attachment is the report
