@@ -16,7 +16,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from crawler.items import FetchedDocument
 from storage.db import make_engine, upgrade
+from storage.documents import get_document
+from storage.fetches import get_fetch
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -30,7 +33,11 @@ class StorageUnavailable(Exception):
 def engine_for(settings: BaseSettings) -> Engine:
     """A new engine for the crawl's database (default: the SQLite file of storage.db); the caller disposes it."""
     engine = make_engine(settings.get("NIANBAO_DATABASE_URL") or None)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()  # an outage at start is retried: each try must not leave a pool behind
+        raise
     return engine
 
 
@@ -121,8 +128,19 @@ class CrawlDatabase:
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+            self._engine = None
 
 
 def first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def stored_body(session: Session, document: FetchedDocument) -> bytes | None:
+    """The bytes of a document kept in the database: stored as it arrived, or earlier when it answered 304."""
+    digest = document.sha256
+    if digest is None:
+        fetch = get_fetch(session, document.url)
+        digest = fetch.sha256 if fetch else None
+    stored = get_document(session, digest) if digest else None
+    return bytes(stored.data) if stored else None

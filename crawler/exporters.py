@@ -13,9 +13,8 @@ from typing import Any
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 from scrapy.utils.serialize import ScrapyJSONEncoder
 
-from crawler.database import CrawlDatabase
+from crawler.database import CrawlDatabase, stored_body
 from crawler.items import ReportItem
-from storage.documents import get_document
 
 
 class BytesJSONEncoder(ScrapyJSONEncoder):
@@ -25,10 +24,14 @@ class BytesJSONEncoder(ScrapyJSONEncoder):
         return super().default(o)
 
 
-class _StoredBodies:
-    """Puts the stored bytes of a report's attachments back into the item being written."""
+class _FeedWithBytes:
+    """Base64 for bytes, and the stored bytes of a report's attachments put back into the item being written."""
 
     database: CrawlDatabase | None = None
+
+    def __init__(self, file: Any, **kwargs: Any):
+        super().__init__(file, **kwargs)
+        self.encoder = BytesJSONEncoder(**self._kwargs)
 
     @classmethod
     def from_crawler(cls, crawler, file: Any, **kwargs: Any):
@@ -36,31 +39,22 @@ class _StoredBodies:
         exporter.database = CrawlDatabase.of(crawler)
         return exporter
 
-    def with_bodies(self, item: Any) -> Any:
+    def export_item(self, item: Any) -> None:
+        super().export_item(self._with_bodies(item))
+
+    def _with_bodies(self, item: Any) -> Any:
         if not isinstance(item, ReportItem) or self.database is None:
             return item
-        stored = [d for d in item.documents if d.sha256 and not d.body]
-        if not stored:
+        if not any(d.sha256 and not d.body for d in item.documents):
             return item
-        bodies = self.database.run(lambda session: {d.sha256: get_document(session, d.sha256).data for d in stored})
-        documents = [dataclasses.replace(d, body=bodies[d.sha256]) if d.sha256 and not d.body else d
+        documents = [dataclasses.replace(d, body=self.database.run(stored_body, d)) if d.sha256 and not d.body else d
                      for d in item.documents]
         return dataclasses.replace(item, documents=documents)
 
 
-class JsonLinesExporter(_StoredBodies, JsonLinesItemExporter):
-    def __init__(self, file: Any, **kwargs: Any):
-        super().__init__(file, **kwargs)
-        self.encoder = BytesJSONEncoder(**self._kwargs)
-
-    def export_item(self, item: Any) -> None:
-        super().export_item(self.with_bodies(item))
+class JsonLinesExporter(_FeedWithBytes, JsonLinesItemExporter):
+    pass
 
 
-class JsonExporter(_StoredBodies, JsonItemExporter):
-    def __init__(self, file: Any, **kwargs: Any):
-        super().__init__(file, **kwargs)
-        self.encoder = BytesJSONEncoder(**self._kwargs)
-
-    def export_item(self, item: Any) -> None:
-        super().export_item(self.with_bodies(item))
+class JsonExporter(_FeedWithBytes, JsonItemExporter):
+    pass

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from crawler.database import CrawlDatabase
+from scrapy.exceptions import DropItem
+
+from crawler.database import CrawlDatabase, StorageUnavailable, first_line, stored_body
 from crawler.items import FetchedDocument, ReportItem
 from nianbao.isolated import DocumentPool
-from storage.documents import get_document
-from storage.fetches import get_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,13 @@ class DocumentPipeline:
         if main is None:
             item.parse_error = item.error or "no document was downloaded"
             return item
-        body = main.body or await self.database.store(_stored_body, main)
+        try:
+            body = await self._body(main)
+        except StorageUnavailable as error:
+            raise DropItem(f"report {item.url} not read: {error}") from error
+        except Exception as error:  # a data error: the report is stored as unreadable, with the cause
+            item.parse_error = f"{main.url}: its stored bytes could not be read: {first_line(error)}"
+            return item
         if body is None:
             item.parse_error = f"{main.url}: its bytes are not stored"
             return item
@@ -52,17 +58,19 @@ class DocumentPipeline:
         item.parsed = outcome.parsed
         if not item.parsed.get("published") and item.published:
             item.parsed["published"] = item.published  # the listing's date when the page prints none
+        if item.attachments_skipped:
+            item.parsed["findings"].append({
+                "rule": "attachments_skipped", "severity": "warning", "where": "document",
+                "message": f"{item.attachments_skipped} attachment(s) past the cap were not downloaded",
+            })
         self.stats.inc_value("nianbao/reports/parsed")
         errors = any(f["severity"] == "error" for f in item.parsed["findings"])
         self.stats.inc_value(f"nianbao/reports/findings_{'errors' if errors else 'clean'}")
         return item
 
-
-def _stored_body(session, document: FetchedDocument) -> bytes | None:
-    """The bytes of a document kept in the database: stored as it arrived, or earlier when it answered 304."""
-    digest = document.sha256
-    if digest is None:
-        fetch = get_fetch(session, document.url)
-        digest = fetch.sha256 if fetch else None
-    stored = get_document(session, digest) if digest else None
-    return bytes(stored.data) if stored else None
+    async def _body(self, main: FetchedDocument) -> bytes | None:
+        """The document's bytes: as they came, or from storage when they went there on arrival or answered 304. An
+        empty answer stays empty (and unreadable): it must never stand for the bytes stored before."""
+        if main.sha256 or main.unchanged:
+            return await self.database.store(stored_body, main)
+        return main.body
