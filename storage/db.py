@@ -35,6 +35,10 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
+PG_NETWORK_TIMEOUTS = {"connect_timeout": 10, "tcp_user_timeout": 30_000, "keepalives_idle": 30,
+                       "keepalives_interval": 10, "keepalives_count": 3}
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL (see database_url); SQLite gets foreign keys, WAL and a busy timeout."""
     resolved = make_url(database_url(url))
@@ -44,7 +48,11 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **options)
         _configure_sqlite(engine, in_memory=resolved.database in (None, "", ":memory:"))
         return engine
-    return create_engine(resolved, pool_pre_ping=True, **options)
+    # A server that stops answering (rather than refusing) must fail a connect or a write in seconds, not after the
+    # kernel's quarter of an hour of retransmissions: crawls retry outages and stop, they must not hang. The URL's
+    # own query parameters win.
+    network = {k: v for k, v in PG_NETWORK_TIMEOUTS.items() if k not in resolved.query}
+    return create_engine(resolved, pool_pre_ping=True, connect_args=network, **options)
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:

@@ -14,15 +14,25 @@ from storage.models import SiteLock, utcnow
 
 
 def process_holder() -> str:
-    """The holder name of this process: host and pid, so a lock left by a process that died can be told apart."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """The holder name of this process: where it runs and its pid, so a lock left by a process that died can be told
+    apart."""
+    return f"{_here()}:{os.getpid()}"
+
+
+def _here() -> str:
+    """The host, and on Linux its PID namespace: containers that share a host name do not share their pids."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/{namespace}"
 
 
 def is_dead_here(holder: str) -> bool:
     """True when the holder is a process of this host that no longer runs (killed, crashed): its locks are free now,
     not when they expire. Holders on other hosts cannot be checked from here; their locks expire."""
     host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != _here() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
