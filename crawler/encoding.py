@@ -7,11 +7,10 @@ import codecs
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from nianbao.document import sniff
-from nianbao.document.html import misread_chinese
+from nianbao.document.html import UNPROVEN_CHARSETS, misread_chinese
 
 # Tomcat and IIS answer ISO-8859-1 when nobody configured a charset (seen on county sites, 2024); a declaration
-# that decodes any byte string proves nothing, so it comes last.
-UNPROVEN = {"cp1252", "latin-1", "iso8859-1", "ascii"}
+# that decodes any byte string proves nothing, so it comes last (UNPROVEN_CHARSETS).
 
 
 def page_encoding(body: bytes, content_type: str) -> str:
@@ -23,7 +22,7 @@ def page_encoding(body: bytes, content_type: str) -> str:
     if body.startswith(codecs.BOM_UTF8):
         return "utf-8"
     declared = [e for e in (http_content_type_encoding(content_type), html_body_declared_encoding(body)) if e]
-    trusted = [e for e in declared if codecs.lookup(e).name not in UNPROVEN]
+    trusted = [e for e in declared if codecs.lookup(e).name not in UNPROVEN_CHARSETS]
     for encoding in dict.fromkeys(["utf-8", *trusted, "gb18030", *declared]):
         if _reads(body, encoding):
             return encoding

@@ -26,7 +26,7 @@ _MAX_DEPTH = 2048
 _BLOCK_WRAPPER = re.compile(r"</?(?:div|center|section|article|main|blockquote)(?:\s[^>]*)?>", re.IGNORECASE)
 _INLINE_WRAPPER = re.compile(r"</?(?:span|font|b|i|u|strong|em|small|big)(?:\s[^>]*)?>", re.IGNORECASE)
 # Declared charsets that decode any bytes without error, so they prove nothing on a Chinese page.
-_UNTRUSTED = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+UNPROVEN_CHARSETS = {"latin-1", "iso8859-1", "cp1252", "ascii"}
 _META_LABELS = {label: field for field, labels in boilerplate.META_LABELS.items() for label in labels}
 # A cell this long is a page column, not a table value: the table around it is layout.
 _LAYOUT_CELL_CHARS = 300
@@ -109,7 +109,7 @@ def _declared_encoding(head: bytes) -> str | None:
         name = codecs.lookup(label).name
     except LookupError:
         return None
-    return None if name in _UNTRUSTED else name
+    return None if name in UNPROVEN_CHARSETS else name
 
 
 def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, list[Finding]]:
