@@ -187,6 +187,11 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("missing_section", "warning", "one of the six standard sections was not found"),
     Rule("no_agency", "warning", "the reporting agency could not be read from the report"),
     Rule("no_year", "warning", "the year reported on could not be read from the report"),
+    # The readers' own (nianbao/document): what they noticed about the file rather than the report.
+    Rule("image_pages", "warning", "some pages of a PDF are images only: their text and tables are not read"),
+    Rule("unmapped_text", "warning", "a PDF's text has no Unicode mapping for some characters"),
+    Rule("page_unreadable", "warning", "a page (or a page's part) could not be read, or asked for more than a limit"),
+    Rule("too_many_pages", "warning", "only the first pages of a very long PDF were read"),
     Rule("attachments_skipped", "warning", "attachments past the per-report cap (count or bytes) were not downloaded"),
 )}
 
