@@ -149,7 +149,7 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     from sqlalchemy.orm import Session
 
     from nianbao import audit as auditing
-    from nianbao.audit.load import load, load_unstored
+    from nianbao.audit.load import copy_scorer, load, load_unstored
 
     renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
     if fmt not in (*renderers, "table"):
@@ -161,7 +161,7 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
         fail(f"bad --as-of or setting: {exc}")
     with database(db) as engine, Session(engine) as session, busy(f"auditing {year}"):
         result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings,
-                                unstored=load_unstored(session, year))
+                                unstored=load_unstored(session, year), copy_scores=copy_scorer(session))
     if fmt == "table":
         from rich.console import Console
 
@@ -169,6 +169,10 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
             # A file or a pipe gets the whole table; only a terminal's width may squeeze it.
             wide = None if stream is sys.stdout and sys.stdout.isatty() else 240
             Console(file=stream, width=wide).print(auditing.render_table(result))
+        return
+    if fmt == "json":  # streamed: an audit of 100,000 agencies is too large to build as one string
+        with output(out, "utf-8") as stream:
+            auditing.write_json(result, stream.write)
         return
     write_text(renderers[fmt](result), out)
 

@@ -75,11 +75,15 @@ def tables_of(cells: Iterable[Cell]) -> dict[str, dict[str, dict[str, int | floa
     """The three tables rebuilt from cells (every table present, possibly empty); whole numbers come back as int."""
     tables: dict[str, dict[str, dict[str, int | float | None]]] = {table: {} for table in TABLES}
     for cell in cells:
-        value = cell.value
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        tables[cell.table_key].setdefault(cell.row_key, {})[cell.column_key] = value
+        tables[cell.table_key].setdefault(cell.row_key, {})[cell.column_key] = stored_number(cell.value)
     return tables
+
+
+def stored_number(value: int | float | None) -> int | float | None:
+    """A cell value as read back: whole numbers as int (PostgreSQL's NUMERIC arrives as float)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def findings_of(parsed: dict[str, Any]) -> list[dict[str, str | None]]:

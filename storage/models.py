@@ -180,6 +180,8 @@ class ReportVersion(Base):
     parsed: Mapped[dict[str, Any]]
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str]
+    # The text's bottom-k sketch (nianbao.similarity), made once here so the audit's copy check never reads texts.
+    text_sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     report: Mapped[Report] = relationship(foreign_keys=[report_id])
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nianbao.similarity import sketch
 from storage.cells import FINDING_KEYS, Cell, cells_of, findings_of, is_usable, tables_of, without_nul
 from storage.db import dialect_insert
 from storage.models import (
@@ -144,10 +145,16 @@ def _add_version(
         parsed={k: v for k, v in parsed.items() if k not in (*TABLES, "findings")},
         fetched_at=fetched_at,
         status="ok" if is_usable(parsed) else "unreadable",
+        text_sketch=_text_sketch(parsed),
     )
     session.add(version)
     session.flush()
     return version
+
+
+def _text_sketch(parsed: dict[str, Any]) -> bytes | None:
+    text = parsed.get("text")
+    return sketch(text) if isinstance(text, str) else None
 
 
 def _date(value: Any) -> date | None:

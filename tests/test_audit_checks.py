@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
 
 from nianbao.audit import Agency, Settings, StoredReport, audit
 from nianbao.audit.checks import all_zero, carry_over, copied, rules_reported
-from nianbao.audit.similarity import normalize, similarity
+from nianbao.audit.facts import facts_of
+from nianbao.similarity import normalize, shingles, similarity
 from tests.test_audit_sample import YEAR, parsed, report_text, sample_audit
 
 AS_OF = date(2025, 6, 1)
@@ -29,21 +31,21 @@ def test_sample_checks():
 # ---- carry-over (rule 5) ------------------------------------------------------------------------------------------
 
 def test_carry_over_mismatch_names_the_columns():
-    found = carry_over(parsed(carried_over=3), parsed(carried_forward=5))
+    found = carry_over(facts_of(parsed(carried_over=3)), facts_of(parsed(carried_forward=5)))
     assert found.rule == "carry_over" and found.where == "applications.carried_over"
     assert "自然人 3 ≠ 5" in found.message and "总计 3 ≠ 5" in found.message
     assert "商业企业" not in found.message
 
 
 def test_carry_over_equal_is_fine():
-    assert carry_over(parsed(carried_over=5), parsed(carried_forward=5)) is None
+    assert carry_over(facts_of(parsed(carried_over=5)), facts_of(parsed(carried_forward=5))) is None
 
 
 def test_carry_over_ignores_unknown_cells():
     now, before = parsed(carried_over=3), parsed(carried_forward=5)
     now["applications"]["carried_over"].update(natural_person=None, total=None)
-    assert carry_over(now, before) is None
-    assert carry_over(now, {"applications": {}}) is None
+    assert carry_over(facts_of(now), facts_of(before)) is None
+    assert carry_over(facts_of(now), facts_of({"applications": {}})) is None
 
 
 def test_no_carry_over_check_without_last_year():
@@ -63,14 +65,14 @@ def test_same_words_with_other_numbers_are_copied():
     picks = tuple(range(10))
     score = similarity(report_text("某局", 2024, picks), report_text("某局", 2023, picks))
     assert score == pytest.approx(1.0)
-    found = copied(parsed(text=report_text("某局", 2024, picks)), parsed(text=report_text("某局", 2023, picks)), 0.9)
+    found = copied(score, 0.9)
     assert found.rule == "copied_text" and "1.00" in found.message
 
 
 def test_a_rewritten_report_is_not_copied():
-    now = parsed(text=report_text("某局", 2024, (0, 2, 4, 6, 8, 10)))
-    before = parsed(text=report_text("某局", 2023, (1, 3, 5, 7, 9, 11)))
-    assert copied(now, before, 0.9) is None
+    now = report_text("某局", 2024, (0, 2, 4, 6, 8, 10))
+    before = report_text("某局", 2023, (1, 3, 5, 7, 9, 11))
+    assert copied(similarity(now, before), 0.9) is None
 
 
 def test_one_sentence_in_ten_changed_is_still_copied_but_a_third_changed_is_not():
@@ -83,7 +85,7 @@ def test_one_sentence_in_ten_changed_is_still_copied_but_a_third_changed_is_not(
 
 def test_short_texts_are_not_judged():
     assert similarity("托里县2024年报告", "托里县2023年报告") is None
-    assert copied(parsed(text=""), parsed(text=""), 0.9) is None
+    assert copied(similarity("", ""), 0.9) is None
 
 
 def test_the_threshold_is_a_setting():
@@ -111,29 +113,50 @@ def test_only_the_same_agency_is_compared():
     ("county", True), ("township", True), ("department", True), ("prefecture", False), ("province", False),
 ])
 def test_rules_only_from_provinces_and_prefectures(level, flagged):
-    found = rules_reported(level, parsed(rules=2))
+    found = rules_reported(level, facts_of(parsed(rules=2)))
     assert (found is not None) == flagged
     if flagged:
         assert found.rule == "rules_implausible" and "issued 2" in found.message
 
 
 def test_no_rules_is_fine_and_blank_rules_are_not_zero():
-    assert rules_reported("county", parsed(rules=0)) is None
+    assert rules_reported("county", facts_of(parsed(rules=0))) is None
     data = parsed()
     data["active_disclosure"]["rules"] = {"issued": None, "repealed": None, "in_force": None}
-    assert rules_reported("county", data) is None
+    assert rules_reported("county", facts_of(data)) is None
 
 
 @pytest.mark.parametrize(("level", "flagged"), [
     ("county", True), ("prefecture", True), ("township", False), ("department", False),
 ])
 def test_all_zero_is_suspect_for_governments(level, flagged):
-    assert (all_zero(level, parsed(zero=True)) is not None) == flagged
+    assert (all_zero(level, facts_of(parsed(zero=True))) is not None) == flagged
 
 
 def test_one_nonzero_figure_or_no_figures_is_not_all_zero():
-    assert all_zero("county", parsed()) is None
+    assert all_zero("county", facts_of(parsed())) is None
     data = parsed(zero=True)
     data["review_litigation"]["review"]["upheld"] = 1
-    assert all_zero("county", data) is None
-    assert all_zero("county", {"active_disclosure": {"rules": {"issued": None}}}) is None
+    assert all_zero("county", facts_of(data)) is None
+    assert all_zero("county", facts_of({"active_disclosure": {"rules": {"issued": None}}})) is None
+
+
+def test_sketches_estimate_dice_of_long_texts_and_are_exact_for_short_ones():
+    rnd = random.Random(3)
+    sentences = ["".join(chr(0x4E00 + rnd.randrange(3000)) for _ in range(40)) for _ in range(400)]
+
+    def exact(a: str, b: str) -> float:
+        sa, sb = shingles(normalize(a)), shingles(normalize(b))
+        return 2 * len(sa & sb) / (len(sa) + len(sb))
+
+    for n in (8, 60, 200):  # 300, 2,400 and 8,000 characters: below and well above K shingles
+        picks = rnd.sample(range(400), n)
+        for changed in (0, n // 20, n // 10, n // 3):
+            other = list(picks)
+            for i in rnd.sample(range(n), changed):
+                other[i] = rnd.randrange(400)
+            a, b = "".join(sentences[i] for i in picks), "".join(sentences[i] for i in other)
+            tolerance = 1e-9 if n == 8 else 0.05
+            assert similarity(a, b) == pytest.approx(exact(a, b), abs=tolerance)
+    short, long = "".join(sentences[:8]), "".join(sentences[:200])  # a short text inside a long one
+    assert similarity(short, long) == pytest.approx(exact(short, long), abs=0.03)

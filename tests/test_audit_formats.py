@@ -13,7 +13,7 @@ from datetime import date
 import lxml.html
 from rich.console import Console
 
-from nianbao.audit import STATUSES, AuditResult, render_csv, render_html, render_json, render_table
+from nianbao.audit import STATUSES, AuditResult, as_dict, render_csv, render_html, render_json, render_table
 from tests.test_audit_sample import AGENCIES, EXPECTED_STATUS, SCRIPT_TITLE, sample_audit
 
 
@@ -33,6 +33,13 @@ def test_json_rows_and_summary_agree():
     assert sum(r["total"] for r in data["summary"]["by_region"]) == len(data["rows"])
     for level, counts in data["summary"]["by_level"].items():
         assert sum(counts.values()) == sum(r["level"] == level for r in data["rows"])
+
+
+def test_streamed_json_is_what_json_dumps_writes():
+    result = sample_audit()
+    assert render_json(result) == json.dumps(as_dict(result), ensure_ascii=False, indent=1) + "\n"
+    empty = replace(result, rows=())
+    assert render_json(empty) == json.dumps(as_dict(empty), ensure_ascii=False, indent=1) + "\n"
 
 
 def test_json_fields_are_contract_values_and_iso_dates():

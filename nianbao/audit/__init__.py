@@ -1,7 +1,7 @@
 """The publication audit: who published their annual report on time, computed from plain inputs, in four formats."""
 
 from nianbao.audit.compute import audit
-from nianbao.audit.formats import as_dict, render_csv, render_json
+from nianbao.audit.formats import as_dict, render_csv, render_json, write_json
 from nianbao.audit.model import (
     STATUSES,
     Agency,
@@ -20,4 +20,5 @@ from nianbao.audit.render_table import render_table
 __all__ = [
     "STATUSES", "Agency", "AgencyAudit", "AuditResult", "Completeness", "Finding", "Settings", "SiteState",
     "StoredReport", "Summary", "as_dict", "audit", "render_csv", "render_html", "render_json", "render_table",
+    "write_json",
 ]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from nianbao.audit import deadlines
-from nianbao.audit.checks import run_checks
+from nianbao.audit.checks import copied, copy_score, run_checks
+from nianbao.audit.facts import SHOWN_SEVERITIES
 from nianbao.audit.hierarchy import Hierarchy
 from nianbao.audit.model import (
     Agency,
@@ -26,22 +28,31 @@ from nianbao.audit.summary import summarize
 # Listing outcomes that prove a report is absent; anything else (or no attempt) leaves absence unproven.
 PROVING_OUTCOMES = frozenset({"found", "nothing_found"})
 _SPACE = re.compile(r"\s+")
+# Scores the copy check for (this year's report, last year's) pairs, all at once so a loader can batch its reads.
+CopyScorer = Callable[[Sequence[tuple[StoredReport, StoredReport]]], list[float | None]]
+
+
+def score_in_memory(pairs: Sequence[tuple[StoredReport, StoredReport]]) -> list[float | None]:
+    return [copy_score(now.facts, before.facts) for now, before in pairs]
 
 
 def audit(agencies: Iterable[Agency], reports: Iterable[StoredReport], site_states: Iterable[SiteState],
           year: int, as_of: date, settings: Settings | None = None,
-          unstored: Iterable[UnstoredReport] = ()) -> AuditResult:
+          unstored: Iterable[UnstoredReport] = (), copy_scores: CopyScorer = score_in_memory) -> AuditResult:
     """Audit every agency for `year`. `reports` should hold years `year` and `year - 1` (the checks compare them);
     `site_states` may hold every attempt: the latest per listing page counts. `unstored`: reports of `year` that
-    were listed but could not be stored; they prove publication, so their agencies are never `missing`."""
+    were listed but could not be stored; they prove publication, so their agencies are never `missing`.
+    `copy_scores`: the text similarity of report pairs, from the reports' facts unless a loader reads it itself."""
     settings = settings or Settings()
     tree = Hierarchy(agencies)
     attributed, unattributed = _attribute(tree.by_id.values(), reports)
     listed, _ = _attribute(tree.by_id.values(), unstored)
     states = _latest_states(site_states)
-    rows = [_audit_agency(a, tree, attributed, listed.get((a.id, year), []), states.get(a.id, []), year, as_of,
-                          settings)
-            for a in tree.by_id.values()]
+    audited = [_audit_agency(a, tree, attributed, listed.get((a.id, year), []), states.get(a.id, []), year, as_of,
+                             settings)
+               for a in tree.by_id.values()]
+    rows = _with_copy_check([row for row, _ in audited], [pair for _, pair in audited], copy_scores,
+                            settings.copy_threshold)
     position = {agency_id: i for i, agency_id in enumerate(tree.tree_order())}
     rows.sort(key=lambda r: position[r.agency_id])
     unattributed_now = sum(r.year == year for r in unattributed)
@@ -83,28 +94,33 @@ def _when(state: SiteState) -> datetime:
     return state.attempted_at or datetime.min
 
 
-def unparseable(parsed: dict) -> bool:
-    """Its tables could not be read: no text layer, or table 三 (the applications) not found."""
-    findings = parsed.get("findings") or []
-    return (not parsed.get("applications")
-            or any(f.get("rule") == "no_text_layer" for f in findings)
-            or any(f.get("rule") == "missing_table" and f.get("where") == "applications" for f in findings))
-
-
 def _primary(reports: list[StoredReport]) -> StoredReport | None:
     """Of several versions (图片版, 超链版, an attachment...), the readable one published first."""
     if not reports:
         return None
-    return min(reports, key=lambda r: (unparseable(r.parsed), r.published or date.max, r.source_url))
+    return min(reports, key=lambda r: (r.facts.unparseable, r.published or date.max, r.source_url))
 
 
-def _findings(parsed: dict) -> tuple[Finding, ...]:
-    return tuple(Finding(f.get("rule", ""), f.get("severity", ""), f.get("where", ""), f.get("message", ""))
-                 for f in parsed.get("findings") or () if f.get("severity") in ("error", "warning"))
+def _findings(report: StoredReport) -> tuple[Finding, ...]:
+    return tuple(Finding(*f) for f in report.facts.findings if f[1] in SHOWN_SEVERITIES)
+
+
+def _with_copy_check(rows: list[AgencyAudit], pairs: list[tuple[StoredReport, StoredReport] | None],
+                     copy_scores: CopyScorer, threshold: float) -> list[AgencyAudit]:
+    """Rows with 内容雷同 added to the checks of those whose text nearly repeats last year's."""
+    compared = [i for i, pair in enumerate(pairs) if pair is not None]
+    scores = copy_scores([pairs[i] for i in compared]) if compared else []
+    for i, score in zip(compared, scores, strict=True):
+        found = copied(score, threshold)
+        if found is not None:
+            rows[i] = dataclasses.replace(rows[i], checks=(*rows[i].checks, found))
+    return rows
 
 
 def _audit_agency(agency: Agency, tree: Hierarchy, attributed, unstored: list[UnstoredReport],
-                  states: list[SiteState], year: int, as_of: date, settings: Settings) -> AgencyAudit:
+                  states: list[SiteState], year: int, as_of: date, settings: Settings,
+                  ) -> tuple[AgencyAudit, tuple[StoredReport, StoredReport] | None]:
+    """The agency's row, and its report with last year's when the copy check should compare them."""
     due = deadlines.deadline(agency.level, year, settings.township_deadline)
     region = tree.region(agency.id)
     base = dict(agency_id=agency.id, name=agency.name, level=agency.level, parent_id=agency.parent_id,
@@ -115,22 +131,22 @@ def _audit_agency(agency: Agency, tree: Hierarchy, attributed, unstored: list[Un
     if report is None and unstored:
         latest = max(unstored, key=lambda u: u.attempted_at or datetime.min)
         return AgencyAudit(**base, status="not_stored", source_url=latest.url, site_outcome=_last_outcome(states),
-                           notes=(f"listed but not stored: {latest.cause}",))
+                           notes=(f"listed but not stored: {latest.cause}",)), None
     if report is None:
-        return AgencyAudit(**base, **_absent(states, due, as_of))
+        return AgencyAudit(**base, **_absent(states, due, as_of)), None
     published = min((r.published for r in found if r.published), default=None)
     last = _primary(attributed.get((agency.id, year - 1), []))
     notes = [] if published else ["publication date unknown: counted as on time"]
     if len(found) > 1:
         notes.append(f"{len(found)} versions found")
     late = deadlines.days_late(due, published)
-    status = "unparseable" if unparseable(report.parsed) else "published_late" if late else "published"
-    return AgencyAudit(
+    status = "unparseable" if report.facts.unparseable else "published_late" if late else "published"
+    row = AgencyAudit(
         **base, status=status, published=published, days_late=late,
         title=report.title, source_url=report.source_url, site_outcome=_last_outcome(states),
-        findings=_findings(report.parsed),
-        checks=run_checks(agency.level, report.parsed, last.parsed if last else None, settings.copy_threshold),
+        findings=_findings(report), checks=run_checks(agency.level, report.facts, last.facts if last else None),
         notes=tuple(notes))
+    return row, (report, last) if last else None
 
 
 def _absent(states: list[SiteState], due: date, as_of: date) -> dict:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict
+from collections.abc import Callable
 from datetime import date
 
-from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, AgencyAudit, AuditResult, Completeness, Summary
+from nianbao.audit.model import (
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    AgencyAudit,
+    AuditResult,
+    Completeness,
+    Finding,
+    Summary,
+)
 
 
 def _iso(value: date | None) -> str | None:
@@ -22,9 +30,13 @@ def row_dict(row: AgencyAudit) -> dict:
         "deadline": _iso(row.deadline), "published": _iso(row.published), "days_late": row.days_late,
         "title": row.title, "source_url": row.source_url, "site_outcome": row.site_outcome,
         "errors": row.errors, "warnings": row.warnings,
-        "findings": [asdict(f) for f in row.findings], "checks": [asdict(f) for f in row.checks],
+        "findings": [_finding(f) for f in row.findings], "checks": [_finding(f) for f in row.checks],
         "notes": list(row.notes),
     }
+
+
+def _finding(finding: Finding) -> dict:
+    return {"rule": finding.rule, "severity": finding.severity, "where": finding.where, "message": finding.message}
 
 
 def summary_dict(summary: Summary) -> dict:
@@ -43,19 +55,42 @@ def completeness_dict(item: Completeness) -> dict:
             "by_status": dict(item.counts), "missing": list(item.missing), "late": list(item.late)}
 
 
-def as_dict(result: AuditResult) -> dict:
+def as_dict(result: AuditResult, *, rows: bool = True) -> dict:
+    """The audit as plain data; without `rows`, their place is kept (None) for write_json to stream them."""
     return {
         "year": result.year, "as_of": _iso(result.as_of),
         "settings": {"township_deadline": result.settings.township_deadline,
                      "copy_threshold": result.settings.copy_threshold},
         "summary": summary_dict(result.summary),
-        "rows": [row_dict(r) for r in result.rows],
+        "rows": [row_dict(r) for r in result.rows] if rows else None,
         "hierarchy": [completeness_dict(c) for c in result.completeness],
     }
 
 
+def _indented(value, depth: int) -> str:
+    """json.dumps(value, indent=1) as it reads nested `depth` levels deep (JSON strings hold no raw newlines)."""
+    return json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n" + " " * depth)
+
+
+def write_json(result: AuditResult, write: Callable[[str], object]) -> None:
+    """The text of render_json, written a row at a time: 100,000 rows never sit in memory as one document."""
+    write("{")
+    for i, (key, value) in enumerate(as_dict(result, rows=False).items()):
+        write(("\n " if i == 0 else ",\n ") + json.dumps(key) + ": ")
+        if key != "rows":
+            write(_indented(value, 1))
+            continue
+        write("[")
+        for j, row in enumerate(result.rows):
+            write(("\n  " if j == 0 else ",\n  ") + _indented(row_dict(row), 2))
+        write("\n ]" if result.rows else "]")
+    write("\n}\n")
+
+
 def render_json(result: AuditResult) -> str:
-    return json.dumps(as_dict(result), ensure_ascii=False, indent=1) + "\n"
+    out = io.StringIO()
+    write_json(result, out.write)
+    return out.getvalue()
 
 
 CSV_COLUMNS: tuple[str, ...] = (

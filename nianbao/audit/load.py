@@ -1,22 +1,28 @@
-"""The audit's inputs read from storage: the registry, the current reports of Y and Y-1, the last crawl outcomes."""
+"""The audit's inputs read from storage: the registry with its last crawl outcomes, the facts of the current
+reports of Y and Y-1, reports listed but not stored, and a copy scorer that reads text sketches in batches."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from nianbao.audit.facts import SHOWN_SEVERITIES, UNPARSEABLE_RULES, ReportFacts
 from nianbao.audit.model import Agency, SiteState, StoredReport, UnstoredReport
-from storage.registry import list_agencies
-from storage.reports import iter_reports
+from nianbao.similarity import sketch_similarity
+from storage.audit_reads import agency_rows, current_version_facts, text_sketches
 from storage.runs import unstored_reports
 
 
 def load(session: Session, year: int) -> tuple[list[Agency], list[StoredReport], list[SiteState]]:
-    registry = list_agencies(session)
+    registry = agency_rows(session)
     agencies = [Agency(a.id, a.name, a.level, a.parent_id) for a in registry]
-    states = [SiteState(a.id, a.last_outcome.outcome if a.last_outcome else None, None) for a in registry]
-    reports = [_stored(r) for y in (year - 1, year) for r in iter_reports(session, y)]
+    states = [SiteState(a.id, a.last_outcome, None) for a in registry]
+    versions = current_version_facts(session, year, SHOWN_SEVERITIES, UNPARSEABLE_RULES)
+    versions.reverse()
+    reports = []
+    while versions:  # each read row freed as its report is made: the two never sit in memory side by side
+        reports.append(_stored(versions.pop(), year))
     return agencies, reports, states
 
 
@@ -26,14 +32,24 @@ def load_unstored(session: Session, year: int) -> list[UnstoredReport]:
             for u in unstored_reports(session, year)]
 
 
-def _stored(report: dict) -> StoredReport:
-    published = report.get("published")
-    return StoredReport(
-        agency_id=report.get("agency_id"),
-        agency_name=report.get("agency_name") or report.get("agency") or "",
-        year=report["year"],
-        title=report.get("title") or "",
-        source_url=report.get("source_url") or "",
-        published=date.fromisoformat(published) if published else None,
-        parsed=report,
-    )
+def copy_scorer(session: Session, batch: int = 400):
+    """The audit's copy scorer for loaded reports: the sketches of `batch` pairs read at a time, never all at once."""
+
+    def scores(pairs: Sequence[tuple[StoredReport, StoredReport]]) -> list[float | None]:
+        result: list[float | None] = []
+        for start in range(0, len(pairs), batch):
+            chunk = pairs[start:start + batch]
+            sketches = dict(text_sketches(session, {r.version_id for pair in chunk for r in pair}))
+            result += [sketch_similarity(sketches.get(now.version_id), sketches.get(before.version_id))
+                       for now, before in chunk]
+        return result
+
+    return scores
+
+
+def _stored(v, year: int) -> StoredReport:
+    carried = {"carried_over" if v.year == year else "carried_forward": tuple(v.carried)}
+    facts = ReportFacts(findings=tuple(v.findings), has_applications=v.has_applications, rules=tuple(v.rules),
+                        numbers=v.numbers, nonzero=v.nonzero, **carried)
+    return StoredReport(v.agency_id, v.agency_name, v.year, v.title or "", v.source_url, v.published,
+                        facts=facts, version_id=v.version_id)

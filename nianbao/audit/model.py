@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from nianbao.audit.deadlines import parse_month_day
+from nianbao.audit.facts import ReportFacts, facts_of
 
 # CONTRACT.md "Audit statuses", in the order every summary and chart shows them.
 STATUSES: tuple[str, ...] = (
@@ -25,7 +26,7 @@ LEVEL_LABELS: dict[str, str] = {
 SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Agency:
     id: str
     name: str
@@ -33,9 +34,10 @@ class Agency:
     parent_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredReport:
-    """One stored report. `parsed` is the parse JSON of CONTRACT.md (applications, findings, text, ...)."""
+    """One stored report: `parsed`, the parse JSON of CONTRACT.md, or the facts the audit needs of it, which a
+    database loader reads without the texts and tables (then `version_id` names the stored version)."""
 
     agency_id: str | None
     agency_name: str
@@ -43,10 +45,16 @@ class StoredReport:
     title: str
     source_url: str
     published: date | None
-    parsed: dict = field(default_factory=dict, hash=False, compare=False)
+    parsed: dict | None = field(default=None, hash=False, compare=False, repr=False)
+    facts: ReportFacts = field(default=None, hash=False, compare=False, repr=False)  # type: ignore[assignment]
+    version_id: int | None = None
+
+    def __post_init__(self):
+        if self.facts is None:
+            object.__setattr__(self, "facts", facts_of(self.parsed or {}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnstoredReport:
     """A report a listing showed that could not be stored: proof of publication, with why it is not here."""
 
@@ -58,7 +66,7 @@ class UnstoredReport:
     attempted_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteState:
     """The last crawl attempt of one of an agency's listing pages; outcome None means never crawled."""
 
@@ -68,7 +76,7 @@ class SiteState:
     listing_url: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     township_deadline: str = "01-31"  # month-day in Y+1; the law names no date (DOMAIN.md)
     copy_threshold: float = 0.9  # shingle (Dice) similarity with last year's text at or above which it is 内容雷同
@@ -89,7 +97,7 @@ class Settings:
         return cls(env.get("NIANBAO_TOWNSHIP_DEADLINE", defaults.township_deadline), threshold)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A parse finding or an audit check, in the shape of the parse JSON's findings."""
 
@@ -99,7 +107,7 @@ class Finding:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgencyAudit:
     """One registered agency's line in the audit."""
 
@@ -129,7 +137,7 @@ class AgencyAudit:
         return sum(f.severity == "warning" for f in self.findings)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Completeness:
     """How a county's or prefecture's subordinate agencies (parent_id chain) stand."""
 
@@ -145,7 +153,7 @@ class Completeness:
         return sum(self.counts.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
     total: int
     by_status: dict[str, int]
@@ -157,7 +165,7 @@ class Summary:
     unattributed_reports: int  # reports of the year that match no registered agency
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditResult:
     year: int
     as_of: date

@@ -1,0 +1,157 @@
+"""The audit's reads, done by the database: current versions of two years with only the cells and counts the checks
+need, and text sketches fetched in batches for the pairs the copy check compares. No text or whole table is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from sys import intern
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from nianbao.template import APPLICANT_COLUMNS
+from storage.cells import stored_number
+from storage.models import Agency, ListingPage, Report, ReportCell, ReportFinding, ReportVersion, SiteOutcome
+
+# Levels whose reports the all-zero check judges (nianbao.audit.checks.ALL_ZERO_LEVELS): their cells are counted.
+COUNTED_LEVELS = ("county", "prefecture")
+_COLUMN_INDEX = {column: i for i, column in enumerate(APPLICANT_COLUMNS)}
+_FETCH = 10_000  # rows per fetch
+_BATCH = 900  # version ids per IN (...) list: under the 999 parameters of older SQLite builds
+
+
+@dataclass(slots=True)
+class VersionFacts:
+    """One current report version, with what the audit checks read of it (see nianbao.audit.facts)."""
+
+    version_id: int
+    agency_id: str | None
+    agency_name: str  # "" where agency_id names a registered agency
+    year: int
+    title: str | None  # None for year - 1
+    source_url: str
+    published: date | None
+    findings: list[tuple[str, str, str, str]] = field(default_factory=list)  # rule, severity, where, message
+    has_applications: bool = False
+    rules: list[tuple[str, float]] = field(default_factory=list)  # 规章 cells that are not 0, of year Y only
+    # Year Y: 二、上年结转; year Y-1: 四、结转下年度. One value per APPLICANT_COLUMNS, None where blank.
+    carried: list[float | None] = field(default_factory=lambda: [None] * len(APPLICANT_COLUMNS))
+    numbers: int | None = None
+    nonzero: int | None = None
+
+
+def _rows(session: Session, stmt):
+    """Plain rows through the session's connection, fetched many at a time: the ORM's row handling and one fetch
+    per row cost more than these reads themselves."""
+    return session.connection().execute(stmt.execution_options(yield_per=_FETCH))
+
+
+@dataclass(frozen=True)
+class AgencyRow:
+    """A registered agency with the outcome of the latest crawl of it (under its id or one of its listing pages)."""
+
+    id: str
+    name: str
+    level: str
+    parent_id: str | None
+    last_outcome: str | None
+
+
+def agency_rows(session: Session) -> list[AgencyRow]:
+    latest_ids = select(func.max(SiteOutcome.id)).group_by(SiteOutcome.site_key)
+    outcomes = select(SiteOutcome.site_key, SiteOutcome.id, SiteOutcome.outcome).where(SiteOutcome.id.in_(latest_ids))
+    latest = {key: (oid, outcome) for key, oid, outcome in _rows(session, outcomes)}
+    keys: dict[str, list[str]] = {}
+    for agency_id, url in _rows(session, select(ListingPage.agency_id, ListingPage.url)):
+        keys.setdefault(agency_id, []).append(url)
+    rows = []
+    registered = select(Agency.id, Agency.name, Agency.level, Agency.parent_id).order_by(Agency.id)
+    for agency_id, name, level, parent_id in _rows(session, registered):
+        seen = [latest[k] for k in (agency_id, *keys.get(agency_id, ())) if k in latest]
+        rows.append(AgencyRow(agency_id, name, level, parent_id, max(seen)[1] if seen else None))
+    return rows
+
+
+def current_version_facts(session: Session, year: int, findings: Iterable[str], rules: Iterable[str],
+                          ) -> list[VersionFacts]:
+    """Every current report version of `year` and `year - 1`, with the cells its checks compare and, of its
+    findings, those of the given severities or rules."""
+    years = [year - 1, year]
+    current = and_(Report.current_version_id == ReportVersion.id, Report.year.in_(years))
+    # Only what the audit shows or matches on: a name only where no registered id attributes the report, a title
+    # only for the year audited (last year's reports are read for their checks alone).
+    name = case((Agency.id.is_(None), Report.agency_name), else_="")
+    title = case((Report.year == year, ReportVersion.title), else_=None)
+    versions = (select(ReportVersion.id, Report.agency_id, name, Report.year, title, ReportVersion.source_url,
+                       ReportVersion.published)
+                .join(Report, current).outerjoin(Agency, Agency.id == Report.agency_id).order_by(ReportVersion.id))
+    by_id = {row[0]: VersionFacts(*row) for row in _rows(session, versions)}
+    _add_findings(session, by_id, current, tuple(findings), tuple(rules))
+    _add_cells(session, by_id, year)
+    _add_counts(session, by_id, years)
+    return list(by_id.values())
+
+
+def _add_findings(session: Session, by_id: dict[int, VersionFacts], current, severities: tuple[str, ...],
+                  rules: tuple[str, ...]) -> None:
+    stmt = (select(ReportFinding.version_id, ReportFinding.rule, ReportFinding.severity, ReportFinding.location,
+                   ReportFinding.message)
+            .join(ReportVersion, ReportVersion.id == ReportFinding.version_id).join(Report, current)
+            .where(or_(ReportFinding.severity.in_(severities), ReportFinding.rule.in_(rules)))
+            .order_by(ReportFinding.id))
+    for version_id, rule, severity, where, message in _rows(session, stmt):
+        # interned: a hundred thousand findings share a few dozen rules and places
+        by_id[version_id].findings.append((intern(rule), intern(severity), intern(where or ""), message))
+
+
+def _current_ids(years: list[int]):
+    return select(Report.current_version_id).where(Report.year.in_(years))
+
+
+def _add_cells(session: Session, by_id: dict[int, VersionFacts], year: int) -> None:
+    """Whether table 三 was read; this year's 规章 row of table 二 and 二、上年结转, last year's 四、结转下年度: a few
+    cells per report, each found through the (version, table, row, column) index, never by a scan of all cells."""
+    cell = ReportCell
+    wanted = ((year, "active_disclosure", "rules"), (year, "applications", "carried_over"),
+              (year - 1, "applications", "carried_forward"))
+    for of_year, table, row in wanted:
+        stmt = (select(cell.version_id, cell.column_key, cell.value)
+                .where(cell.version_id.in_(_current_ids([of_year])), cell.table_key == table, cell.row_key == row)
+                .order_by(cell.id))
+        for version_id, column_key, value in _rows(session, stmt):
+            facts = by_id[version_id]
+            if value is None:
+                continue
+            if row == "rules":
+                if value != 0:
+                    facts.rules.append((intern(column_key), stored_number(value)))
+            elif column_key in _COLUMN_INDEX:
+                facts.carried[_COLUMN_INDEX[column_key]] = stored_number(value)
+    has_table = (select(cell.version_id).where(cell.version_id == Report.current_version_id,
+                                               cell.table_key == "applications").exists())
+    current = select(Report.current_version_id).where(Report.year.in_([year - 1, year]), has_table)
+    for (version_id,) in _rows(session, current):
+        by_id[version_id].has_applications = True
+
+
+def _add_counts(session: Session, by_id: dict[int, VersionFacts], years: list[int]) -> None:
+    """Numbers and non-zero numbers in all three tables, for reports of the counted levels and of agencies the
+    registry does not know by id (the audit may still attribute those by name)."""
+    counted = (_current_ids(years).outerjoin(Agency, Agency.id == Report.agency_id)
+               .where(or_(Agency.level.in_(COUNTED_LEVELS), Agency.id.is_(None))))
+    stmt = (select(ReportCell.version_id, func.count(ReportCell.value),
+                   func.sum(case((ReportCell.value != 0, 1), else_=0)))
+            .where(ReportCell.version_id.in_(counted)).group_by(ReportCell.version_id))
+    for version_id, numbers, nonzero in _rows(session, stmt):
+        by_id[version_id].numbers, by_id[version_id].nonzero = numbers, nonzero or 0
+
+
+def text_sketches(session: Session, version_ids: Iterable[int]) -> Iterator[tuple[int, bytes | None]]:
+    """(version id, sketch) for these versions, read in batches so only one batch's sketches are held at once."""
+    ids = sorted(set(version_ids))
+    for start in range(0, len(ids), _BATCH):
+        batch = ReportVersion.id.in_(ids[start:start + _BATCH])
+        yield from _rows(session, select(ReportVersion.id, ReportVersion.text_sketch).where(batch))
