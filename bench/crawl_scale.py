@@ -202,7 +202,7 @@ def main() -> None:
         reports = stored_reports(db_url)
     print(f"\nfixture web: {agencies} agencies on {len(web.hosts)} hosts, {db_url.split(':')[0]} database")
     first(runs[0], reports, needed, kinds)
-    second(runs[1], kinds)
+    second(runs[1], needed, kinds)
     surplus = extra_requests(sites, runs[0][2], kinds)
     if surplus:
         print("\nfirst crawl: requests beyond the minimum (up to 20)")
@@ -226,12 +226,13 @@ def first(run: tuple, reports: Counter[str], needed: dict[str, int], kinds: dict
     row("peak RSS of the crawl process", size(peak * 1024))
 
 
-def second(run: tuple, kinds: dict[str, str]) -> None:
+def second(run: tuple, needed: dict[str, int], kinds: dict[str, str]) -> None:
     wall, peak, requests, bodies, sent, statuses = run
     made, again = by_kind(requests, kinds), by_kind(bodies, kinds)
     print("\nsecond crawl (nothing changed)")
     row("wall time", f"{wall:.1f} s")
-    row("requests made", sum(requests.values()))
+    budget = needed.get("listing", 0) + needed.get("robots.txt", 0)
+    row("requests made / (listing pages + robots.txt)", f"{sum(requests.values())} / {budget}")
     for kind in KINDS:
         row(f"  {kind}", made[kind])
     row("answers by status", dict(sorted(statuses.items())))

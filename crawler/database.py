@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from crawler.items import FetchedDocument
 from storage.db import make_engine, upgrade
-from storage.documents import get_document
-from storage.fetches import get_fetch
+from storage.documents import get_document, store_document
+from storage.fetches import get_fetch, record_fetch
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -144,3 +144,19 @@ def stored_body(session: Session, document: FetchedDocument) -> bytes | None:
         digest = fetch.sha256 if fetch else None
     stored = get_document(session, digest) if digest else None
     return bytes(stored.data) if stored else None
+
+
+def remember_listing(session: Session, key: str, body: bytes, *, etag: str | None, last_modified: str | None) -> None:
+    """Keep a listing page's text with its validators, for the night it answers 304 (StoredListingMiddleware)."""
+    digest = store_document(session, body, content_type="html")
+    record_fetch(session, key, status=200, etag=etag, last_modified=last_modified, sha256=digest)
+
+
+def stored_listing(session: Session, key: str) -> bytes | None:
+    """The listing page kept under this fetch key, noting that it was asked for again (it answered 304)."""
+    fetch = get_fetch(session, key)
+    stored = get_document(session, fetch.sha256) if fetch and fetch.sha256 else None
+    if stored is None:
+        return None
+    record_fetch(session, key, status=304)
+    return bytes(stored.data)

@@ -35,8 +35,8 @@ class FetchedDocument:
             kind=kind,
             body=response.body,
             encoding=response.encoding if textual else None,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=header_text(response, b"ETag"),
+            last_modified=header_text(response, b"Last-Modified"),
             name=name,
             size=len(response.body),
         )
@@ -71,7 +71,8 @@ class ReportItem:
 
 @dataclass
 class UnchangedItem:
-    """A report page that answered 304 Not Modified: seen again, nothing to parse."""
+    """A report page known unchanged: it answered 304 Not Modified, or (checked False) it was listed again on a
+    listing page that answered 304 and is not due for a re-check. Nothing to parse."""
 
     site_id: str
     agency_id: str | None
@@ -80,6 +81,7 @@ class UnchangedItem:
     title: str
     url: str
     listing_url: str
+    checked: bool = True
 
 
 @dataclass
@@ -96,6 +98,7 @@ class SiteOutcome:
     reports: int  # reports attributed to this site, from any listing
 
 
-def _header(response: Response, name: bytes) -> str | None:
+def header_text(response: Response, name: bytes) -> str | None:
+    """A response header as text (headers are bytes; validators are sent back verbatim)."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None

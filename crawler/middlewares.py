@@ -6,11 +6,13 @@ from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
+from crawler.database import CrawlDatabase, remember_listing, stored_listing
 from crawler.encoding import is_text, page_encoding
-from crawler.fetchstate import Validators, load_validators
+from crawler.fetchstate import FetchState, Validators, fetch_key
+from crawler.items import header_text
 from crawler.outcomes import BlockedPage, OffsiteRedirect, TruncatedBody
 
 # Anti-crawler products seen on government sites: 瑞数 ($_ts, HTTP 412), 加速乐 (__jsl_clearance, HTTP 521),
@@ -20,6 +22,7 @@ CHALLENGE_MARKERS = ("$_ts", "__jsl_clearance", "wzws_cid", "yunsuo_session_veri
 MAX_CHALLENGE_BYTES = 32 * 1024
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 MAX_CHALLENGE_TEXT = 200
+UNCHANGED_LISTING = "nianbao_unchanged_listing"  # response flag: a listing page replayed from storage after a 304
 
 
 class _CountingMiddleware:
@@ -149,9 +152,10 @@ def looks_cut(body: bytes) -> bool:
 
 
 class ConditionalRequestsMiddleware:
-    """If-None-Match / If-Modified-Since on report pages and attachments stored before (meta nianbao_conditional).
+    """If-None-Match / If-Modified-Since on listing pages, report pages and attachments stored before (meta
+    nianbao_conditional).
 
-    The validators are read once when the spider opens; the store pipeline records new ones with each report.
+    The validators are read once when the spider opens; the store pipeline and StoredListingMiddleware record new ones.
     """
 
     def __init__(self, validators: dict[str, Validators]):
@@ -159,16 +163,53 @@ class ConditionalRequestsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(load_validators(crawler.settings))
+        return cls(FetchState.of(crawler).validators)
 
     def process_request(self, request: Request) -> None:
-        known = self.validators.get(request.url)
-        if not known or not request.meta.get("nianbao_conditional"):
+        if not request.meta.get("nianbao_conditional"):
+            return
+        known = self.validators.get(fetch_key(request))
+        if not known:
             return
         if known.get("etag"):
             request.headers.setdefault(b"If-None-Match", known["etag"])
         if known.get("last_modified"):
             request.headers.setdefault(b"If-Modified-Since", known["last_modified"])
+
+
+class StoredListingMiddleware:
+    """Listing pages remembered: each one read whole is stored (as UTF-8 text) with its validators, and one that
+    answers 304 is replayed from storage, flagged UNCHANGED_LISTING, so the spider reads the same list again and
+    pagination goes on. A listing whose stored copy is gone is asked for again, unconditionally."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.database = CrawlDatabase.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if "listing" not in request.meta:
+            return response
+        key = fetch_key(request)
+        if response.status == 304:
+            body = await self.database.store(stored_listing, key)
+            if body is None:
+                self.crawler.stats.inc_value("nianbao/listings/stored_copy_missing")
+                meta = {k: v for k, v in request.meta.items() if k != "nianbao_conditional"}
+                headers = {k: v for k, v in request.headers.items()
+                           if k not in (b"If-None-Match", b"If-Modified-Since")}
+                return request.replace(meta=meta, headers=headers, dont_filter=True)
+            self.crawler.stats.inc_value("nianbao/listings/unchanged")
+            return HtmlResponse(url=response.url, body=body, encoding="utf-8", request=request,
+                                flags=[*response.flags, UNCHANGED_LISTING])
+        if response.status == 200 and isinstance(response, TextResponse):
+            await self.database.store(remember_listing, key, response.text.encode("utf-8"),
+                                      etag=header_text(response, b"ETag"),
+                                      last_modified=header_text(response, b"Last-Modified"))
+        return response
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

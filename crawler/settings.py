@@ -42,6 +42,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a redirect before Scrapy's (600) follows it
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestsMiddleware": 570,
+    # Sees a listing page after truncation, challenge and encoding checks: only a whole, good page is kept.
+    "crawler.middlewares.StoredListingMiddleware": 565,
     "crawler.middlewares.TruncatedBodyMiddleware": 575,
     # Responses pass from high numbers to low: decompression (590) first, then encoding, then challenge detection.
     "crawler.middlewares.BlockedPageMiddleware": 580,
@@ -91,3 +93,6 @@ NIANBAO_MAX_ATTACHMENT_MB = int(os.environ.get("NIANBAO_MAX_ATTACHMENT_MB", "100
 NIANBAO_STORAGE_RETRY_SECONDS = float(os.environ.get("NIANBAO_STORAGE_RETRY_SECONDS", "60"))
 # NIANBAO_LOCK_TTL: seconds a site lock outlives its crawl's last heartbeat (a quarter of it between heartbeats).
 NIANBAO_LOCK_TTL = int(os.environ.get("NIANBAO_LOCK_TTL", "300"))
+# NIANBAO_RECHECK_DAYS: a stored report listed on an unchanged listing page is asked for again once in this many
+# nights (crawler.fetchstate.is_due); 0 asks every night.
+NIANBAO_RECHECK_DAYS = int(os.environ.get("NIANBAO_RECHECK_DAYS", "7"))

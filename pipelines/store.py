@@ -48,7 +48,8 @@ class StorePipeline:
             return item
         try:
             if isinstance(item, UnchangedItem):
-                await self.database.store(record_fetch, item.url, status=NOT_MODIFIED)
+                if item.checked:  # a page not asked for keeps the time it was last asked for: its cadence
+                    await self.database.store(record_fetch, item.url, status=NOT_MODIFIED)
                 self._count(item.agency_id or item.site_id, "unchanged")
             else:
                 await self._store(item)
@@ -90,13 +91,14 @@ class StorePipeline:
             document_sha256=digests[main.url], parsed=parsed,
             attachments=[(url, sha) for url, sha in digests.items() if url != main.url and sha],
         )
-        # Validators only for a report read whole and made current: otherwise the next crawl must fetch it again
-        # (a failed attachment behind 304s would stay unreadable for good; a kept version needs a second fetch).
-        validators = not (item.error or item.parse_error) and stored != KEPT
+        # Validators and the digest only for a report read whole and made current: otherwise the next crawl must
+        # fetch it again, whatever its listing says (a failed attachment behind 304s would stay unreadable for
+        # good; a kept version needs a second fetch). A fetch without a digest is never skipped as not due.
+        whole = not (item.error or item.parse_error) and stored != KEPT
         for document in (d for d in item.documents if not d.unchanged):
-            etag, modified = (document.etag, document.last_modified) if validators else (None, None)
-            record_fetch(session, document.url, status=200, etag=etag, last_modified=modified,
-                         sha256=digests[document.url])
+            etag, modified, digest = (document.etag, document.last_modified, digests[document.url]) if whole else (
+                None, None, None)
+            record_fetch(session, document.url, status=200, etag=etag, last_modified=modified, sha256=digest)
         if item.agency_id is None:
             record_unknown_agency(session, agency_name, item.listing_url)
         return stored

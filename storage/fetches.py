@@ -45,9 +45,13 @@ def record_fetch(
     session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=updates))
 
 
-def validators(session: Session) -> dict[str, dict[str, str]]:
-    """ETag / Last-Modified of every URL whose body is stored: what the crawler's conditional requests send."""
-    stmt = select(Fetch.url, Fetch.etag, Fetch.last_modified).where(
-        Fetch.sha256.is_not(None), (Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None))
-    )
-    return {url: {"etag": etag or "", "last_modified": modified or ""} for url, etag, modified in session.execute(stmt)}
+def fetch_state(session: Session) -> tuple[dict[str, dict[str, str]], dict[str, datetime]]:
+    """Of every URL whose body is stored: its ETag / Last-Modified where it sent any (what the crawler's conditional
+    requests send back), and when it was last fetched or answered 304 (what its re-check cadence counts from)."""
+    stmt = select(Fetch.url, Fetch.etag, Fetch.last_modified, Fetch.fetched_at).where(Fetch.sha256.is_not(None))
+    validators, checked_at = {}, {}
+    for url, etag, modified, fetched_at in session.execute(stmt):
+        checked_at[url] = fetched_at
+        if etag or modified:
+            validators[url] = {"etag": etag or "", "last_modified": modified or ""}
+    return validators, checked_at

@@ -18,7 +18,7 @@ from storage.models import CrawlRun
 from storage.reports import iter_reports, report_history
 from storage.runs import last_outcomes, unknown_agencies
 from tests.fixtureweb import build_web, report_urls, sample_sites
-from tests.fixtureweb.crawl import run_crawl
+from tests.fixtureweb.crawl import age_checks, run_crawl
 from tests.fixtureweb.documents import report_data
 from tests.fixtureweb.sample import jiaxian, tacheng
 from tests.parse_helpers import mismatches
@@ -44,6 +44,8 @@ def crawled(request, tmp_path_factory):
             if number == 3:
                 web.resource(DIRECT_PDF).revised = b"%PDF-1.7\n% truncated in transit"
                 web.revise(DIRECT_PDF)
+            if number >= 2:  # a week later each time: the revised pages' listings are unchanged, so they are due
+                age_checks(db_url, days=8)
             items, _ = run_crawl(web, REGISTRY, folder / f"items{number}.jsonl", db_url=db_url)
             snapshots.append((items, dict(web.bodies), _state(db_url)))
     return snapshots, specs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
 from scrapy import Request, Spider, signals
@@ -14,8 +15,10 @@ from twisted.python.failure import Failure
 from crawler.attachments import DOCUMENT_KINDS, Attachment, find_attachments, page_holds_report
 from crawler.attribution import Attribution, Attributor
 from crawler.database import CrawlDatabase, StorageUnavailable
+from crawler.fetchstate import FetchState, is_due
 from crawler.items import FetchedDocument, ReportItem, SiteOutcome, UnchangedItem
 from crawler.links import is_report_title, report_year
+from crawler.middlewares import UNCHANGED_LISTING
 from crawler.outcomes import (
     LAYOUT_CHANGED,
     UNREACHABLE,
@@ -58,6 +61,9 @@ class ReportsSpider(Spider):
         spider.max_attachments = settings.getint("NIANBAO_MAX_ATTACHMENTS", 10)
         spider.max_attachment_bytes = settings.getint("NIANBAO_MAX_ATTACHMENT_MB", 100) * 2**20
         spider.database = CrawlDatabase.of(crawler)
+        # NIANBAO_RECHECK_DAYS: how often a report page listed on an unchanged listing page is asked for again.
+        spider.recheck_days = settings.getint("NIANBAO_RECHECK_DAYS", 7)
+        spider.checked_at = FetchState.of(crawler).checked_at
         crawler.signals.connect(spider.send_outcomes_when_idle, signal=signals.spider_idle)
         return spider
 
@@ -91,7 +97,7 @@ class ReportsSpider(Spider):
     # Listing pages
 
     def _listing_request(self, request: Request, root: str, page: int, platform: str | None) -> Request:
-        meta = {**request.meta, "listing": root, "page": page, "platform": platform}
+        meta = {**request.meta, **CONDITIONAL, "listing": root, "page": page, "platform": platform}
         return request.replace(callback=self.parse_listing, errback=self.listing_failed, meta=meta)
 
     def parse_listing(self, response: Response):
@@ -106,9 +112,10 @@ class ReportsSpider(Spider):
         self.crawler.stats.inc_value("nianbao/listing_pages")
         records = platform.records(response)
         state.records += len(records)
+        unchanged = UNCHANGED_LISTING in response.flags
         for record in records:
             if is_report_title(record.title):
-                yield from self._report_link(record, root, state)
+                yield from self._report_link(record, root, state, unchanged)
         for request, number in platform.pages(response, page, self.max_pages):
             yield self._listing_request(request, root, number, platform.name)
 
@@ -118,7 +125,7 @@ class ReportsSpider(Spider):
         self.crawler.stats.inc_value(f"nianbao/listing_failed/{outcome}")
         self.logger.warning("listing %s: %s", outcome, detail)
 
-    def _report_link(self, record: Record, root: str, state: ListingState):
+    def _report_link(self, record: Record, root: str, state: ListingState, listing_unchanged: bool):
         url = urldefrag(record.url).url
         if not self.followable(url):
             self.crawler.stats.inc_value("nianbao/offsite_report_links")
@@ -134,9 +141,18 @@ class ReportsSpider(Spider):
             record=Record(record.title, url, record.date),
             attribution=self.attributor.from_title(record.title, root),
         )
+        if listing_unchanged and not self._due(url):
+            self.crawler.stats.inc_value("nianbao/reports/not_due")
+            yield UnchangedItem(**self._identity(found), checked=False)
+            return
         yield Request(
             url, callback=self.parse_report, errback=self.report_failed, meta=CONDITIONAL, cb_kwargs={"found": found}
         )
+
+    def _due(self, url: str) -> bool:
+        """A report stored before, listed on an unchanged listing, is asked for again only on its re-check night."""
+        checked = self.checked_at.get(url)
+        return checked is None or is_due(url, checked, datetime.now(UTC), self.recheck_days)
 
     def followable(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""

@@ -7,11 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine, upgrade
+from storage.models import Fetch
 from storage.registry import import_registry, read_registry
 from tests.fixtureweb.server import FixtureWeb
 
@@ -38,6 +41,16 @@ def import_registry_file(db_url: str, registry: Path) -> None:
             import_registry(session, read_registry(registry, session))
     finally:
         engine.dispose()
+
+
+def age_checks(db_url: str, days: int) -> None:
+    """Move every remembered fetch `days` into the past, as if the last crawl had run then: stored report pages
+    become due for their re-check (crawler.fetchstate.is_due)."""
+    engine = make_engine(db_url)
+    with Session(engine) as session, session.begin():
+        for fetch in session.scalars(select(Fetch)):
+            fetch.fetched_at -= timedelta(days=days)
+    engine.dispose()
 
 
 def run_crawl(
