@@ -99,6 +99,9 @@ def generate(url: str, n: int, reuse: bool) -> tuple[int, int]:
         for table, columns, values in rows:
             writer(raw, table, columns, values)
         raw.commit()
+        if engine.dialect.name == "postgresql":  # statistics, as autovacuum would gather them in a while
+            raw.cursor().execute("ANALYZE")
+            raw.commit()
     finally:
         raw.close()
         engine.dispose()
@@ -129,6 +132,7 @@ def _rows(agencies, pool, sketches, rnd: random.Random, now: datetime):
         index = text_of[agency_id] if year == YEAR and rnd.random() < 0.2 else rnd.randrange(TEXTS)
         text_of[agency_id] = index
         picks.append((index, level == "county" and rnd.random() < 0.05))
+    published = [_published(level, year, rnd) for _, _, level, year in reports]
     yield "documents", ("sha256", "content_type", "size", "data", "stored_at"), (
         (f"{i:064x}", "text/html", 1, b"x", now) for i in range(len(reports)))
     yield "reports", ("id", "agency_key", "agency_id", "agency_name", "year", "current_version_id", "updated_at"), (
@@ -136,9 +140,10 @@ def _rows(agencies, pool, sketches, rnd: random.Random, now: datetime):
     yield "report_versions", ("id", "report_id", "version", "document_sha256", "source_url", "title", "published",
                               "template", "parsed", "fetched_at", "status", "text_sketch"), (
         (i + 1, i + 1, 1, f"{i:064x}", f"http://{r[0]}.example.gov.cn/nb/{r[3]}.html",
-         f"{r[1]}{r[3]}年政府信息公开工作年度报告", _published(r[2], r[3], rnd), "2021",
-         json.dumps({"template": "2021", "title": f"{r[1]}{r[3]}年政府信息公开工作年度报告", "text": pool[picks[i][0]]},
-                    ensure_ascii=False), now, "ok", sketches[picks[i][0]])
+         f"{r[1]}{r[3]}年政府信息公开工作年度报告", published[i], "2021",
+         json.dumps({"template": "2021", "title": f"{r[1]}{r[3]}年政府信息公开工作年度报告",
+                     "published": published[i].isoformat(), "text": pool[picks[i][0]]}, ensure_ascii=False),
+         now, "ok", sketches[picks[i][0]])
         for i, r in enumerate(reports))
     yield "reports_current", (), [len(reports)]
     yield "report_cells", ("version_id", "table_key", "row_key", "column_key", "value"), (

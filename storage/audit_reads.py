@@ -139,14 +139,17 @@ def _add_cells(session: Session, by_id: dict[int, VersionFacts], year: int) -> N
 
 def _add_counts(session: Session, by_id: dict[int, VersionFacts], years: list[int]) -> None:
     """Numbers and non-zero numbers in all three tables, for reports of the counted levels and of agencies the
-    registry does not know by id (the audit may still attribute those by name)."""
-    counted = (_current_ids(years).outerjoin(Agency, Agency.id == Report.agency_id)
-               .where(or_(Agency.level.in_(COUNTED_LEVELS), Agency.id.is_(None))))
-    stmt = (select(ReportCell.version_id, func.count(ReportCell.value),
-                   func.sum(case((ReportCell.value != 0, 1), else_=0)))
-            .where(ReportCell.version_id.in_(counted)).group_by(ReportCell.version_id))
-    for version_id, numbers, nonzero in _rows(session, stmt):
-        by_id[version_id].numbers, by_id[version_id].nonzero = numbers, nonzero or 0
+    registry does not know by id (the audit may still attribute those by name). Counted per version through the
+    cells index (correlated subqueries): a join lets PostgreSQL choose a scan of every cell of every report."""
+    cells_of = ReportCell.version_id == Report.current_version_id
+    numbers = select(func.count(ReportCell.value)).where(cells_of).scalar_subquery()
+    nonzero = select(func.sum(case((ReportCell.value != 0, 1), else_=0))).where(cells_of).scalar_subquery()
+    stmt = (select(Report.current_version_id, numbers, nonzero)
+            .outerjoin(Agency, Agency.id == Report.agency_id)
+            .where(Report.year.in_(years), or_(Agency.level.in_(COUNTED_LEVELS), Agency.id.is_(None))))
+    for version_id, count, nonzero_count in _rows(session, stmt):
+        if count:
+            by_id[version_id].numbers, by_id[version_id].nonzero = count, nonzero_count or 0
 
 
 def text_sketches(session: Session, version_ids: Iterable[int]) -> Iterator[tuple[int, bytes | None]]:

@@ -6,6 +6,8 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,13 +107,36 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision; a no-op when it is there. Safe to call on every command start."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Two commands starting at once must not both create the tables; the lock ends with the transaction.
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-        config.attributes["connection"] = connection
+    with migration(engine) as config:
         command.upgrade(config, "head")
+
+
+@contextmanager
+def migration(engine: Engine) -> Iterator[Config]:
+    """An Alembic config bound to one transaction for upgrading or downgrading the schema.
+
+    On SQLite, foreign keys are off meanwhile: batch migrations copy a table and drop the original, and dropping a
+    table with foreign keys on first runs the ON DELETE actions (CASCADE, SET NULL) of every row pointing at it,
+    which would empty report_cells and unset every current version. The keys are checked before the commit.
+    """
+    config = alembic_config()
+    with engine.connect() as connection:
+        on_sqlite = connection.dialect.name == "sqlite"
+        if on_sqlite:  # outside any transaction, where SQLite ignores the pragma
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # Two commands starting at once must not both create the tables; the lock ends with the
+                    # transaction.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                config.attributes["connection"] = connection
+                yield config
+                if on_sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migration left rows pointing at rows that are gone; nothing was changed")
+        finally:
+            if on_sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def dialect_insert(session: Session, table: Any) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from nianbao.audit import audit
 from nianbao.audit.load import copy_scorer, load, load_unstored
-from storage.db import alembic_config, upgrade
+from storage.db import migration, upgrade
 from storage.documents import store_document
 from storage.models import ReportVersion, UnstoredReport
 from storage.registry import AgencyRecord, import_registry
@@ -70,14 +70,15 @@ def test_a_later_day_and_a_report_of_another_year_change_nothing_stored(engine):
     assert later.row("tuoli-edu").status == "published_late"
 
 
-def test_migration_0004_sketches_the_texts_already_stored(engine):
-    """A database from before sketches gets them from the stored texts, the same as those made when storing."""
+def test_migration_0004_sketches_the_texts_already_stored_and_loses_nothing(engine):
+    """A database from before sketches gets them from the stored texts, the same as those made when storing; going
+    down and up again (tables copied on SQLite) keeps every cell and current version."""
     store_sample(engine)
     with engine.connect() as connection:
         made = dict(connection.execute(select(ReportVersion.id, ReportVersion.text_sketch)).all())
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with Session(engine) as session:
+        before = audit(*load(session, YEAR), year=YEAR, as_of=AS_OF, copy_scores=copy_scorer(session))
+    with migration(engine) as config:
         command.downgrade(config, "0003")
     assert "text_sketch" not in {c["name"] for c in inspect(engine).get_columns("report_versions")}
     upgrade(engine)
@@ -85,3 +86,6 @@ def test_migration_0004_sketches_the_texts_already_stored(engine):
         backfilled = dict(connection.execute(select(ReportVersion.id, ReportVersion.text_sketch)).all())
     assert backfilled == made
     assert sum(s is not None for s in made.values()) == 4  # the sample has four texts long enough to judge
+    with Session(engine) as session:
+        after = audit(*load(session, YEAR), year=YEAR, as_of=AS_OF, copy_scores=copy_scorer(session))
+    assert after == before
