@@ -62,6 +62,7 @@ class ReportItem:
     # and what storing it did (new, unchanged, revised, kept).
     document: object = field(default=None, repr=False)
     parsed: dict | None = field(default=None, repr=False)
+    text_sketch: bytes | None = field(default=None, repr=False)  # made beside the parse, in the reader process
     parse_error: str | None = None
     stored: str | None = None
 

@@ -20,6 +20,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from nianbao.document import UnreadableInput, read_document
 from nianbao.report.parse import parse_document
+from nianbao.similarity import sketch
 
 MIB = 2**20
 logger = logging.getLogger(__name__)
@@ -52,11 +53,14 @@ class Outcome:
 
     parsed: dict | None  # for call(): whatever the function returned
     error: str | None = None
+    text_sketch: bytes | None = None  # parse(): the text's sketch (nianbao.similarity), made in the worker too
 
 
-def read_and_parse(data: bytes, name: str, url: str | None, source: str | None) -> dict:
-    """In a worker: the document's parse JSON. Raises UnreadableInput when it holds no readable report."""
-    return parse_document(read_document(data, name=name, url=url), source=source)
+def read_and_parse(data: bytes, name: str, url: str | None, source: str | None) -> tuple[dict, bytes | None]:
+    """In a worker: the document's parse JSON and its text's sketch, which storage keeps for the audit's copy check.
+    Raises UnreadableInput when it holds no readable report."""
+    parsed = parse_document(read_document(data, name=name, url=url), source=source)
+    return parsed, sketch(parsed.get("text") or "")
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -92,7 +96,11 @@ class DocumentPool:
 
     async def parse(self, data: bytes, *, name: str = "", url: str | None = None, source: str | None = None) -> Outcome:
         """Read and parse one document in a worker; never raises for what the document does."""
-        return await self.call(read_and_parse, data, name, url, source)
+        outcome = await self.call(read_and_parse, data, name, url, source)
+        if outcome.parsed is None:
+            return outcome
+        parsed, text_sketch = outcome.parsed
+        return Outcome(parsed, text_sketch=text_sketch)
 
     async def call(self, function, *args) -> Outcome:
         """function(*args) in a worker, within the limits: its result, or why there is none (one line). A pool that

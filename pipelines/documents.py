@@ -55,7 +55,7 @@ class DocumentPipeline:
             logger.warning("report %s: %s", item.url, outcome.error)
             self.stats.inc_value("nianbao/reports/unparsed")
             return item
-        item.parsed = outcome.parsed
+        item.parsed, item.text_sketch = outcome.parsed, outcome.text_sketch
         if not item.parsed.get("published") and item.published:
             item.parsed["published"] = item.published  # the listing's date when the page prints none
         if item.attachments_skipped:

@@ -88,7 +88,7 @@ class StorePipeline:
         agency_name = item.agency_name or parsed.get("agency") or item.title
         stored = upsert_report(
             session, agency_id=item.agency_id, agency_name=agency_name, year=year, source_url=item.url,
-            document_sha256=digests[main.url], parsed=parsed,
+            document_sha256=digests[main.url], parsed=parsed, text_sketch=item.text_sketch,
             attachments=[(url, sha) for url, sha in digests.items() if url != main.url and sha],
         )
         # Validators and the digest only for a report read whole and made current: otherwise the next crawl must

@@ -49,11 +49,13 @@ def upsert_report(
     parsed: dict[str, Any],
     attachments: Sequence[tuple[str, str]] = (),
     fetched_at: datetime | None = None,
+    text_sketch: bytes | None = None,
 ) -> str:
     """Store a parsed report; returns NEW, UNCHANGED, REVISED or KEPT.
 
     document_sha256 is the main document, already stored with store_document; attachments are (url, sha256) pairs
-    of stored documents. The current document again is UNCHANGED and writes nothing. A different document becomes a
+    of stored documents; text_sketch, when the caller made it already (the crawl's readers do), the text's sketch.
+    The current document again is UNCHANGED and writes nothing. A different document becomes a
     new version (earlier ones are kept) and the current one (REVISED), unless it is unusable, or lacks numbers the
     current one has, while the current one is usable: then it is stored but not made current (KEPT) until the same
     bytes come a second time. Bytes of an earlier version make it current again. Concurrent upserts of one report
@@ -72,7 +74,8 @@ def upsert_report(
     ).one_or_none()
     if known is not None:
         return _seen_again(session, report, known, current, agency_id, agency_name)
-    version = _add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow())
+    version = _add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow(),
+                           text_sketch or _text_sketch(parsed))
     _add_rows(session, version.id, cells, findings, attachments)
     if current is not None and current.status == "ok" and (version.status != "ok" or _loses(session, current, cells)):
         session.flush()
@@ -129,7 +132,8 @@ def _locked_report(session: Session, agency_id: str | None, agency_name: str, ye
 
 
 def _add_version(
-    session: Session, report: Report, source_url: str, sha256: str, parsed: dict[str, Any], fetched_at: datetime
+    session: Session, report: Report, source_url: str, sha256: str, parsed: dict[str, Any], fetched_at: datetime,
+    text_sketch: bytes | None,
 ) -> ReportVersion:
     number = session.scalar(
         select(func.coalesce(func.max(ReportVersion.version), 0)).where(ReportVersion.report_id == report.id)
@@ -145,7 +149,7 @@ def _add_version(
         parsed={k: v for k, v in parsed.items() if k not in (*TABLES, "findings")},
         fetched_at=fetched_at,
         status="ok" if is_usable(parsed) else "unreadable",
-        text_sketch=_text_sketch(parsed),
+        text_sketch=text_sketch,
     )
     session.add(version)
     session.flush()

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nianbao.similarity import sketch
 from storage.db import make_engine
-from storage.models import CrawlRun
+from storage.models import CrawlRun, Report, ReportVersion
 from storage.reports import iter_reports, report_history
 from storage.runs import last_outcomes, unknown_agencies
 from tests.fixtureweb import build_web, report_urls, sample_sites
@@ -73,6 +74,8 @@ def _state(db_url: str) -> dict:
                 "outcomes": {k: o.outcome for k, o in last_outcomes(session).items()},
                 "runs": [(run.trigger, run.status) for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id))],
                 "unknown": {u.name for u in unknown_agencies(session)},
+                "sketches": {(r.agency_id or r.agency_name, r.year): v.text_sketch for r, v in session.execute(
+                    select(Report, ReportVersion).join(ReportVersion, Report.current_version_id == ReportVersion.id))},
             }
     finally:
         engine.dispose()
@@ -99,6 +102,14 @@ def test_stored_values_are_the_printed_values(crawled):
         problems = [m for m in mismatches(stored, report) if not m.startswith(("agency:", "year:"))]
         assert problems == [], title
         assert stored["status"] == "ok"
+
+
+def test_text_sketches_made_by_the_readers_are_stored(crawled):
+    (_, _, state), *_ = crawled[0]
+    assert state["sketches"].keys() == state["reports"].keys()
+    for key, report in state["reports"].items():
+        assert state["sketches"][key] == sketch(report["text"]), key
+    assert sum(s is not None for s in state["sketches"].values()) >= len(state["reports"]) - 2
 
 
 def test_every_site_outcome_is_recorded(crawled):
