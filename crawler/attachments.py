@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 
+from crawler.pagetext import visible_text
 from nianbao.document.html import find_attachments as reader_attachments
 from nianbao.document.selectors import ATTACHMENT_EXTENSIONS
 
@@ -33,7 +34,7 @@ def find_attachments(response: TextResponse) -> list[Attachment]:
 
 
 def page_holds_report(response: TextResponse) -> bool:
-    text = " ".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
+    text = visible_text(response)
     if sum(word in text for word in SECTION_WORDS) >= MIN_SECTION_WORDS:
         return True
     return any(len(table.css("tr")) >= MIN_TABLE_ROWS for table in response.css("table"))

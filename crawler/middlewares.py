@@ -14,6 +14,7 @@ from crawler.encoding import is_text, page_encoding
 from crawler.fetchstate import FetchState, Validators, fetch_key
 from crawler.items import header_text
 from crawler.outcomes import BlockedPage, OffsiteRedirect, TruncatedBody
+from crawler.pagetext import visible_text
 
 # Anti-crawler products seen on government sites: 瑞数 ($_ts, HTTP 412), 加速乐 (__jsl_clearance, HTTP 521),
 # 网站卫士 (wzws_cid), 云锁 (yunsuo_session_verify). Their pages are small, mostly script.
@@ -69,7 +70,7 @@ def looks_blocked(response: Response) -> bool:
     text = response.text
     if not any(marker in text for marker in CHALLENGE_MARKERS):
         return False
-    visible = "".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
+    visible = visible_text(response, separator="")
     return len(visible.strip()) < MAX_CHALLENGE_TEXT
 
 

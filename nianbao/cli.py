@@ -44,14 +44,20 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-ReportFile = Annotated[Path, typer.Argument(help="A report file: .html .pdf .docx .txt (.doc .wps need LibreOffice).")]
+ReportFiles = Annotated[list[Path], typer.Argument(
+    help="Report files: .html .pdf .docx .txt (.doc .wps need LibreOffice). Several are read in parallel.")]
 
 
 @app.command()
-def parse(file: ReportFile, db: DbOption = None):
-    """Parse one local report file and print its parse JSON to stdout (it reads no database; --db is accepted)."""
+def parse(files: ReportFiles, db: DbOption = None):
+    """Parse local report files and print the parse JSON to stdout: one object for one file; for several, one line
+    of JSON each, in the order given, read by a pool of processes (it reads no database; --db is accepted)."""
+    if len(files) > 1:
+        parse_many(files)
+        return
     from nianbao.report.parse import parse_file
 
+    file = files[0]
     if not file.is_file():
         fail(f"{file}: no such file")
     try:
@@ -62,6 +68,40 @@ def parse(file: ReportFile, db: DbOption = None):
         fail(f"{file.name}: internal error while parsing ({type(exc).__name__}: {exc})", code=2)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
+
+
+def parse_many(files: list[Path]) -> None:
+    """Every file read and parsed in the reader pool (as many processes as cores, NIANBAO_DOCUMENT_WORKERS), each
+    within its memory and time limits; a file that fails costs its own line on stderr and makes the exit code 1."""
+    import asyncio
+
+    from nianbao.document import MAX_INPUT_BYTES
+    from nianbao.isolated import DocumentPool, Outcome
+
+    async def one(pool: DocumentPool, file: Path) -> Outcome:
+        if not file.is_file():
+            return Outcome(None, f"{file}: no such file")
+        if file.stat().st_size > MAX_INPUT_BYTES:
+            return Outcome(None, f"{file.name} is larger than {MAX_INPUT_BYTES // 2**20} MiB; not a report")
+        outcome = await pool.parse(file.read_bytes(), name=file.name, source=file.name)
+        return outcome if outcome.parsed is not None else Outcome(None, f"{file}: {outcome.error}")
+
+    async def all_of() -> list[Outcome]:
+        pool = DocumentPool()
+        try:
+            return await asyncio.gather(*(one(pool, file) for file in files))
+        finally:
+            pool.close()
+
+    failed = 0
+    for outcome in asyncio.run(all_of()):
+        if outcome.parsed is None:
+            failed += 1
+            typer.echo(f"nianbao: error: {outcome.error}", err=True)
+        else:
+            sys.stdout.write(json.dumps(outcome.parsed, ensure_ascii=False) + "\n")
+    if failed:
+        raise typer.Exit(1)
 
 
 # ---- the database ---------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -66,3 +68,26 @@ def test_report_with_findings_still_exits_zero(tmp_path):
     assert code == 0
     parsed = json.loads(out)
     assert {"row_total", "balance"} <= {f["rule"] for f in parsed["findings"]}
+
+
+def test_several_files_are_read_in_the_pool_one_json_line_each_in_order(tmp_path):
+    """Good files print their parse JSON (what one file alone prints), bad ones a line on stderr each; exit 1."""
+    from tests.render.html import render_html
+    from tests.render.report_data import SEED_NAMES, seed_report
+
+    good = []
+    for name in SEED_NAMES[:3]:
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(render_html(seed_report(name)))
+        good.append(path)
+    bad = tmp_path / "notice.txt"
+    bad.write_text("关于做好年度报告编制发布工作的通知。请各单位按时报送。", encoding="utf-8")
+    missing = tmp_path / "missing.pdf"
+    result = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(good[0]), str(bad), str(good[1]),
+                             str(missing), str(good[2])], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert [json.loads(line) for line in lines] == [json.loads(run(path)[1]) for path in good]
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2 and all(e.startswith("nianbao: error: ") for e in errors)
+    assert "not an annual report" in errors[0] and "no such file" in errors[1]

@@ -28,6 +28,7 @@ from crawler.outcomes import (
     is_refused_by_us,
     worst,
 )
+from crawler.pagetext import visible_text
 from crawler.platforms import Record, detect, named
 from crawler.sites import Site, load_sites, select_sites
 from storage.documents import store_document
@@ -177,10 +178,8 @@ class ReportsSpider(Spider):
         yield from self._next_attachment(item, attachments)
 
     def _attribute_by_page(self, response: TextResponse, listing_url: str) -> Attribution | None:
-        # lxml's strings, not parsel: a Selector object per text node of a long report page costs more than the rest
-        root = response.selector.root
-        headings = " ".join(root.xpath("//title//text() | //h1//text() | //h2//text()"))
-        body = " ".join(root.xpath("//body//text()[not(ancestor::script or ancestor::style)]"))
+        headings = " ".join(response.selector.root.xpath("//title//text() | //h1//text() | //h2//text()"))
+        body = visible_text(response)
         return self.attributor.from_text(headings, listing_url) or self.attributor.from_text(body, listing_url)
 
     def _next_attachment(self, item: ReportItem, pending: list[Attachment]):
