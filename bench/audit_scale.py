@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from peak_rss import PEAK_RSS  # noqa: E402  (beside this script)
 from sqlalchemy import func, select  # noqa: E402
 
 from nianbao.similarity import sketch  # noqa: E402
@@ -45,14 +46,6 @@ QUIET_ROWS = frozenset({"rules", "carried_over", "carried_forward"})
 TEXTS = 400  # distinct texts; reports draw from them
 CELLS = [(t, r, c) for t, rows in TEMPLATE_KEYS.items() for r, cols in rows.items() for c in sorted(cols)]
 SENTENCES = [f"第{i}条：" + "".join(chr(0x4E00 + (i * 37 + j * 11) % 6000) for j in range(60)) for i in range(300)]
-PEAK_RSS = (
-    "import os, sys\n"
-    "quiet = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]\n"
-    "pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=quiet)\n"
-    "_, status, usage = os.wait4(pid, 0)\n"
-    "print(usage.ru_maxrss)\n"
-    "sys.exit(os.waitstatus_to_exitcode(status))\n"
-)
 
 
 def registry(n: int) -> list[tuple[str, str, str, str | None]]:

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # a script run from anywhere still imports the project and its fixture web
 
+from peak_rss import PEAK_RSS  # noqa: E402  (beside this script)
 from sqlalchemy.orm import Session  # noqa: E402
 
 from storage.db import make_engine  # noqa: E402
@@ -45,17 +46,6 @@ SETTINGS = {
 # jpage (Hanweb) fetches this many listing pages per dataproxy.jsp request: its groupSize, 3 in the fixture.
 HANWEB_GROUP = 3
 KINDS = ("robots.txt", "listing", "report page", "attachment", "news page")
-# Runs the crawl and prints its ru_maxrss. A child's ru_maxrss counts the RSS of the process that spawned it (Linux
-# records the old image's high-water mark at exec), so this small launcher, not the bench holding the rendered
-# web, must be the crawl's parent.
-PEAK_RSS = (
-    "import os, sys\n"
-    "quiet = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]\n"
-    "pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=quiet)\n"
-    "_, status, usage = os.wait4(pid, 0)\n"
-    "print(usage.ru_maxrss)\n"
-    "sys.exit(os.waitstatus_to_exitcode(status))\n"
-)
 
 
 class CountingWeb(FixtureWeb):

@@ -11,8 +11,6 @@ from typing import Annotated
 
 import typer
 
-from nianbao.document import UnreadableInput
-
 app = typer.Typer(help="Harvest and check 政府信息公开工作年度报告 (government information-disclosure annual reports).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -55,19 +53,11 @@ def parse(files: ReportFiles, db: DbOption = None):
     if len(files) > 1:
         parse_many(files)
         return
-    from nianbao.report.parse import parse_file
+    from nianbao.parse_command import parse_one
 
-    file = files[0]
-    if not file.is_file():
-        fail(f"{file}: no such file")
-    try:
-        result = parse_file(file)
-    except UnreadableInput as exc:
-        fail(str(exc))
-    except Exception as exc:  # a reader bug must still end in one line, not a traceback in a user's script
-        fail(f"{file.name}: internal error while parsing ({type(exc).__name__}: {exc})", code=2)
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
+    code = parse_one(files[0])
+    if code:
+        raise typer.Exit(code)
 
 
 def parse_many(files: list[Path]) -> None:

@@ -91,3 +91,24 @@ def test_several_files_are_read_in_the_pool_one_json_line_each_in_order(tmp_path
     errors = result.stderr.splitlines()
     assert len(errors) == 2 and all(e.startswith("nianbao: error: ") for e in errors)
     assert "not an annual report" in errors[0] and "no such file" in errors[1]
+
+
+def test_the_quick_path_for_one_file_answers_as_the_full_command_does(tmp_path):
+    """`nianbao parse FILE` skips the CLI framework's start-up; its output, errors and exit codes stay the same."""
+    from tests.render.html import render_html
+    from tests.render.report_data import SEED_NAMES, seed_report
+
+    good = tmp_path / "report.html"
+    good.write_bytes(render_html(seed_report(SEED_NAMES[0])))
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    for path in (good, bad, tmp_path / "missing.pdf"):
+        quick = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(path)], capture_output=True, text=True,
+                               timeout=120)
+        assert (quick.returncode, quick.stdout, quick.stderr) == run(path)
+    modules = subprocess.run(
+        [sys.executable, "-c", "import sys, runpy; sys.argv = ['nianbao', 'parse', sys.argv[1]]\n"
+         "try:\n    runpy.run_module('nianbao', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+         "print('typer' in sys.modules, 'pydantic' in sys.modules, file=sys.stderr)", str(good)],
+        capture_output=True, text=True)
+    assert modules.stderr.strip().splitlines()[-1] == "False False"
