@@ -149,11 +149,12 @@ def sites_list(db: DbOption = None):
     from rich.table import Table as RichTable
     from sqlalchemy.orm import Session
 
+    from storage.db import read_only
     from storage.registry import list_agencies, redact_url
 
     header = ("id", "name", "level", "parent", "listing pages", "last crawl")
     # A URL stored before imports refused credentials prints as user:***@host.
-    with database(db) as engine, Session(engine) as session:
+    with database(db) as engine, Session(read_only(engine)) as session:
         rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(map(redact_url, a.listing_urls)),
                  a.last_outcome.outcome if a.last_outcome else "never crawled") for a in list_agencies(session)]
     if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
@@ -180,6 +181,7 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
 
     from nianbao import audit as auditing
     from nianbao.audit.load import copy_scorer, load, load_unstored
+    from storage.db import read_only
 
     renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
     if fmt not in (*renderers, "table"):
@@ -189,7 +191,7 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
         settings = auditing.Settings.from_env(os.environ)
     except ValueError as exc:
         fail(f"bad --as-of or setting: {exc}")
-    with database(db) as engine, Session(engine) as session, busy(f"auditing {year}"):
+    with database(db) as engine, Session(read_only(engine)) as session, busy(f"auditing {year}"):
         result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings,
                                 unstored=load_unstored(session, year), copy_scores=copy_scorer(session))
     if fmt == "table":
@@ -216,12 +218,13 @@ def export(year: Annotated[int | None, typer.Option(help="Only reports on this y
     from sqlalchemy.orm import Session
 
     from nianbao.export import write_csv, write_json
+    from storage.db import read_only
     from storage.reports import iter_reports
 
     if fmt not in ("json", "csv"):
         fail(f"unknown format {fmt!r}: use json or csv")
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    with database(db) as engine, Session(engine) as session, output(out, encoding) as stream:
+    with database(db) as engine, Session(read_only(engine)) as session, output(out, encoding) as stream:
         (write_csv if fmt == "csv" else write_json)(iter_reports(session, year), stream)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_URL = "sqlite:///nianbao.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "nianbao_read_only"  # execution option: read_only() sets it
 # Any constant works; it only has to be the same for every process that migrates the same database.
 _MIGRATION_LOCK_KEY = 0x6E69616E62616F
 
@@ -73,7 +74,9 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes fails with
         # "database is locked" at once when another writer got in between, instead of waiting for the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (read_only) must not: an audit reading for a minute would hold every crawl's writes back.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _use_wal(cursor: Any) -> None:
@@ -91,6 +94,12 @@ def _use_wal(cursor: Any) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The engine for work that only reads (audit, export, listings): on SQLite its transactions take no write lock,
+    and in WAL mode they read a snapshot while crawls go on writing."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

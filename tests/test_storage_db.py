@@ -9,10 +9,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from storage.db import alembic_config, database_url, make_engine, upgrade
-from storage.models import Base
+from storage.db import alembic_config, database_url, make_engine, read_only, upgrade
+from storage.models import Agency, Base, utcnow
 
 
 def test_database_url_prefers_argument_then_environment_then_sqlite_file(monkeypatch):
@@ -96,3 +98,29 @@ def test_commands_starting_at_once_both_migrate(db_url):
         assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     for engine in engines:
         engine.dispose()
+
+
+def test_readers_never_hold_back_writers_on_sqlite(tmp_path):
+    """An audit reads through read_only(engine): its transaction takes no write lock, so a crawl writing meanwhile
+    goes on (and the reader keeps its snapshot); a writing session, by design, holds other writers back."""
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    engine, writer = make_engine(url), make_engine(url)
+    upgrade(engine)
+    row = {"id": "a", "name": "甲县人民政府", "level": "county", "verified": False, "updated_at": utcnow()}
+
+    def write(values: dict) -> None:
+        with writer.connect() as connection:
+            connection.connection.driver_connection.execute("PRAGMA busy_timeout = 200")
+            with connection.begin():
+                connection.execute(insert(Agency), values)
+
+    with Session(read_only(engine)) as reader:
+        assert reader.scalar(select(func.count()).select_from(Agency)) == 0
+        write(row)
+        assert reader.scalar(select(func.count()).select_from(Agency)) == 0  # its snapshot
+    with Session(engine) as holder:
+        holder.scalar(select(func.count()).select_from(Agency))
+        with pytest.raises(OperationalError, match="locked"):
+            write({**row, "id": "b"})
+    engine.dispose()
+    writer.dispose()
