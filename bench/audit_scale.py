@@ -91,6 +91,8 @@ def generate(url: str, n: int, reuse: bool) -> tuple[int, int]:
         writer = _copy_rows if engine.dialect.name == "postgresql" else _insert_rows
         for table, columns, values in rows:
             writer(raw, table, columns, values)
+        # each report's one version has the report's id; set only now, as the two tables point at each other
+        raw.cursor().execute("UPDATE reports SET current_version_id = id")
         raw.commit()
         if engine.dialect.name == "postgresql":  # statistics, as autovacuum would gather them in a while
             raw.cursor().execute("ANALYZE")
@@ -138,7 +140,6 @@ def _rows(agencies, pool, sketches, rnd: random.Random, now: datetime):
                      "published": published[i].isoformat(), "text": pool[picks[i][0]]}, ensure_ascii=False),
          now, "ok", sketches[picks[i][0]])
         for i, r in enumerate(reports))
-    yield "reports_current", (), [len(reports)]
     yield "report_cells", ("version_id", "table_key", "row_key", "column_key", "value"), (
         (i + 1, t, row, col, 0 if zero or row in QUIET_ROWS else rnd.randrange(6))
         for i, (_, zero) in enumerate(picks) for t, row, col in CELLS)
@@ -156,9 +157,6 @@ def _insert_rows(raw, table: str, columns: tuple[str, ...], values) -> None:
     cursor = raw.cursor()
     if not raw.in_transaction:  # the engine's SQLite connections autocommit; one transaction, not one per row
         cursor.execute("BEGIN")
-    if table == "reports_current":
-        cursor.execute("UPDATE reports SET current_version_id = id")
-        return
     marks = ", ".join("?" * len(columns))
     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", _as_sqlite(values))
 
@@ -171,9 +169,6 @@ def _as_sqlite(values):
 
 def _copy_rows(raw, table: str, columns: tuple[str, ...], values) -> None:
     cursor = raw.cursor()
-    if table == "reports_current":
-        cursor.execute("UPDATE reports SET current_version_id = id")
-        return
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in values:
             copy.write_row(row)

@@ -138,11 +138,17 @@ def first_line(error: BaseException) -> str:
 
 def stored_body(session: Session, document: FetchedDocument) -> bytes | None:
     """The bytes of a document kept in the database: stored as it arrived, or earlier when it answered 304."""
-    digest = document.sha256
-    if digest is None:
-        fetch = get_fetch(session, document.url)
-        digest = fetch.sha256 if fetch else None
-    stored = get_document(session, digest) if digest else None
+    return document_bytes(session, document.sha256) if document.sha256 else fetched_bytes(session, document.url)
+
+
+def fetched_bytes(session: Session, key: str) -> bytes | None:
+    """The bytes stored for a fetch (a URL, or a listing's fetch key) when it last came whole."""
+    fetch = get_fetch(session, key)
+    return document_bytes(session, fetch.sha256) if fetch and fetch.sha256 else None
+
+
+def document_bytes(session: Session, digest: str) -> bytes | None:
+    stored = get_document(session, digest)
     return bytes(stored.data) if stored else None
 
 
@@ -154,9 +160,7 @@ def remember_listing(session: Session, key: str, body: bytes, *, etag: str | Non
 
 def stored_listing(session: Session, key: str) -> bytes | None:
     """The listing page kept under this fetch key, noting that it was asked for again (it answered 304)."""
-    fetch = get_fetch(session, key)
-    stored = get_document(session, fetch.sha256) if fetch and fetch.sha256 else None
-    if stored is None:
-        return None
-    record_fetch(session, key, status=304)
-    return bytes(stored.data)
+    body = fetched_bytes(session, key)
+    if body is not None:
+        record_fetch(session, key, status=304)
+    return body

@@ -1,4 +1,6 @@
-"""Records the sample fixture web for `nianbao demo`: .venv/bin/python scripts/record-sample-web.py (needs ../shared).
+"""Records the sample fixture web for `nianbao demo` from the seeds in tests/data.
+
+Run: .venv/bin/python scripts/record-sample-web.py
 
 Runs the real crawl against tests/fixtureweb's sample through a recorder of every answer, then writes
 nianbao/sampleweb/sample-web.zip and registry.csv. Deterministic: re-recording an unchanged sample gives the same bytes.

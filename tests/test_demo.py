@@ -1,4 +1,4 @@
-"""`nianbao demo` as a new user runs it: no internet, no test suite, no ../shared; and the replay it crawls."""
+"""`nianbao demo` as a new user runs it (no internet, no test suite, nothing beside the project), and its replay."""
 
 from __future__ import annotations
 
