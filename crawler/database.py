@@ -1,5 +1,6 @@
-"""The crawl's one way to its database: one engine per crawl (schema upgraded once), and writes that ride out a short
-outage but stop the crawl when the database stays away, so that nothing unstored is ever counted as found."""
+"""The crawl's one way to its database: one engine per crawl (schema upgraded once), and writes, batched on a writer
+thread (crawler.writer), that ride out a short outage but stop the crawl when the database stays away, so that
+nothing unstored is ever counted as found."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from typing import TypeVar
 
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from crawler.items import FetchedDocument
+from crawler.writer import BatchWriter
 from storage.db import make_engine, upgrade
 from storage.documents import get_document, store_document
 from storage.fetches import get_fetch, record_fetch
@@ -54,6 +56,7 @@ class CrawlDatabase:
         self.retry_seconds = crawler.settings.getfloat("NIANBAO_STORAGE_RETRY_SECONDS", 60)
         self.failure: str | None = None  # why the crawl stopped storing, once it has
         self._engine: Engine | None = None
+        self._writer = BatchWriter(lambda: self.engine, is_outage)
 
     @classmethod
     def of(cls, crawler) -> CrawlDatabase:
@@ -91,26 +94,27 @@ class CrawlDatabase:
             delay = min(delay * 2, 5)
 
     async def store(self, work: Callable[..., T], *args, **kwargs) -> T:
-        """run() through an outage of up to NIANBAO_STORAGE_RETRY_SECONDS without blocking downloads; past that the
-        crawl is stopped (close reason storage_failed) and StorageUnavailable raised."""
+        """work(session, *args, **kwargs) on the writer thread, atomic, batched with the other writes queued meanwhile;
+        through an outage of up to NIANBAO_STORAGE_RETRY_SECONDS; past that the crawl is stopped (close reason
+        storage_failed) and StorageUnavailable raised."""
         if self.failure:
             raise StorageUnavailable(self.failure)
         deadline = time.monotonic() + self.retry_seconds
         delay, attempt = 0.5, 0
         while True:
-            try:
-                return self.run(work, *args, **kwargs)
-            except Exception as error:
-                if not is_outage(error):
-                    raise
-                attempt += 1
-                cause = f"the database failed: {first_line(error)}"
-                if self.failure or time.monotonic() + delay > deadline:
-                    self.give_up(cause)
-                    raise StorageUnavailable(self.failure or cause) from error
-                if attempt == 1:
-                    logger.warning("%s; retrying for up to %.0f s", cause, self.retry_seconds)
-                self.crawler.stats.inc_value("nianbao/storage_retries")
+            stored, answer = await maybe_deferred_to_future(self._writer.submit(work, *args, **kwargs))
+            if stored:
+                return answer
+            if not is_outage(answer):
+                raise answer
+            attempt += 1
+            cause = f"the database failed: {first_line(answer)}"
+            if self.failure or time.monotonic() + delay > deadline:
+                self.give_up(cause)
+                raise StorageUnavailable(self.failure or cause) from answer
+            if attempt == 1:
+                logger.warning("%s; retrying for up to %.0f s", cause, self.retry_seconds)
+            self.crawler.stats.inc_value("nianbao/storage_retries")
             await sleep(delay)
             delay = min(delay * 2, 8)
 
@@ -126,6 +130,7 @@ class CrawlDatabase:
             deferred_from_coro(engine.close_spider_async(reason=STORAGE_FAILED))
 
     def dispose(self) -> None:
+        self._writer.close()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
