@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from nianbao.similarity import sketch
 from storage.cells import FINDING_KEYS, Cell, cells_of, findings_of, is_usable, tables_of, without_nul
-from storage.db import dialect_insert
+from storage.db import dialect_insert, insert_rows
 from storage.models import (
     TABLES,
     Report,
@@ -179,7 +179,8 @@ def _add_rows(
     attachments: Iterable[tuple[str, str]],
 ) -> None:
     if cells:
-        session.execute(ReportCell.__table__.insert(), [{"version_id": version_id, **c._asdict()} for c in cells])
+        insert_rows(session, ReportCell.__tablename__, ("version_id", *Cell._fields),
+                    [(version_id, *cell) for cell in cells])
     if findings:
         session.execute(
             ReportFinding.__table__.insert(),
