@@ -100,9 +100,11 @@ def kind_of(url: str, kinds: dict[str, str]) -> str:
     return kinds.get(url, "listing")  # everything else the crawl asks for is listing pages (or their aliases)
 
 
-def crawl(web: FixtureWeb, db_url: str, log: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in KiB, exit code) of one `scrapy crawl reports` into db_url, as a child process."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "reports", "-s", f"NIANBAO_DATABASE_URL={db_url}"]
+def crawl(web: FixtureWeb, db_url: str, log: Path, profile: Path | None = None) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in KiB, exit code) of one `scrapy crawl reports` into db_url, as a child process;
+    with `profile`, the crawl process runs under cProfile and writes its statistics there."""
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    command = [sys.executable, *profiler, "-m", "scrapy", "crawl", "reports", "-s", f"NIANBAO_DATABASE_URL={db_url}"]
     for name, value in SETTINGS.items():
         command += ["-s", f"{name}={value}"]
     environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
@@ -162,6 +164,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=500, help="more than this many agencies (default 500)")
     parser.add_argument("--db", metavar="URL", help="an empty database to store into (default: a temporary SQLite)")
+    parser.add_argument("--profile", metavar="DIR", type=Path,
+                        help="run each crawl process under cProfile, writing DIR/crawl1.prof and DIR/crawl2.prof")
     args = parser.parse_args()
 
     counties = args.agencies // AGENCIES_PER_COUNTY + 1
@@ -183,7 +187,8 @@ def main() -> None:
             for number in (1, 2):
                 print(f"crawl {number} …", flush=True)
                 before = snapshot(web)
-                wall, peak, code = crawl(web, db_url, work / f"crawl{number}.log")
+                profile = args.profile / f"crawl{number}.prof" if args.profile else None
+                wall, peak, code = crawl(web, db_url, work / f"crawl{number}.log", profile)
                 after = snapshot(web)
                 runs.append((wall, peak, *(a - b for a, b in zip(after, before, strict=True))))
                 if code:
