@@ -43,6 +43,18 @@ def _held_writer(engine, answers: dict) -> tuple[BatchWriter, threading.Event]:
     return writer, release
 
 
+def _one_batch_around(engine, name: str, work) -> dict:
+    """The answers when `work`, named `name`, is queued between two good writes, all three in one batch."""
+    answers: dict = {}
+    writer, release = _held_writer(engine, answers)
+    _submit(writer, answers, "before", record_fetch, "http://a.example/before", status=200)
+    _submit(writer, answers, name, work)
+    _submit(writer, answers, "after", record_fetch, "http://a.example/after", status=200)
+    release.set()
+    writer.close()
+    return answers
+
+
 def test_work_queued_meanwhile_is_committed_in_one_transaction(engine):
     commits = []
     event.listen(engine, "commit", lambda connection: commits.append(1))
@@ -62,13 +74,7 @@ def test_a_data_error_loses_only_its_own_work(engine):
         record_fetch(session, "http://a.example/half", status=200)
         raise ValueError("a cell that is not a number")
 
-    answers: dict = {}
-    writer, release = _held_writer(engine, answers)
-    _submit(writer, answers, "before", record_fetch, "http://a.example/before", status=200)
-    _submit(writer, answers, "bad", half_then_fail)
-    _submit(writer, answers, "after", record_fetch, "http://a.example/after", status=200)
-    release.set()
-    writer.close()
+    answers = _one_batch_around(engine, "bad", half_then_fail)
     stored, error = answers["bad"]
     assert not stored and isinstance(error, ValueError)
     assert answers["before"][0] and answers["after"][0]
@@ -80,13 +86,7 @@ def test_an_outage_fails_the_whole_batch_and_stores_none_of_it(engine):
     def outage(session):
         raise OperationalError("INSERT …", {}, ConnectionError("server closed the connection"))
 
-    answers: dict = {}
-    writer, release = _held_writer(engine, answers)
-    _submit(writer, answers, "before", record_fetch, "http://a.example/before", status=200)
-    _submit(writer, answers, "outage", outage)
-    _submit(writer, answers, "after", record_fetch, "http://a.example/after", status=200)
-    release.set()
-    writer.close()
+    answers = _one_batch_around(engine, "outage", outage)
     assert answers["first"][0]  # its own batch, committed before the outage
     for name in ("before", "outage", "after"):
         stored, error = answers[name]
