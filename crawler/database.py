@@ -129,8 +129,12 @@ class CrawlDatabase:
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason=STORAGE_FAILED))
 
-    def dispose(self) -> None:
+    def finish_writes(self) -> None:
+        """Write what is queued, then stop the writer thread (a later store() starts it again)."""
         self._writer.close()
+
+    def dispose(self) -> None:
+        self.finish_writes()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

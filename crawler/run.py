@@ -8,6 +8,7 @@ import logging
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler.database import STORAGE_FAILED, CrawlDatabase, first_line
@@ -52,7 +53,7 @@ class RunKeeper:
             raise CloseSpider(STORAGE_FAILED) from error
         stats = self.crawler.stats
         stats.set_value("nianbao/run_id", self.run_id)
-        self._heartbeat = task.LoopingCall(self._beat)
+        self._heartbeat = task.LoopingCall(lambda: deferred_from_coro(self._beat()))
         self._heartbeat.start(max(self.ttl / 4, 1), now=False)
 
     def _open(self, session, spider) -> None:
@@ -78,10 +79,10 @@ class RunKeeper:
         """A report of the site is gone without a record: the site's outcome will be incomplete, proving nothing."""
         self.lost.setdefault(site_id, cause)
 
-    def _beat(self) -> None:
-        try:
-            self.database.run(self._renew)
-        except Exception as error:  # the database is away; the storing code decides when to give up
+    async def _beat(self) -> None:
+        try:  # through the crawl's writer like every other write, so the reactor never waits for the lock
+            await self.database.store(self._renew)
+        except Exception as error:  # the database is away; store() decides when to give up
             logger.warning("could not renew the crawl's locks: %s", first_line(error))
 
     def _renew(self, session) -> None:
@@ -94,6 +95,7 @@ class RunKeeper:
     def spider_closed(self, spider, reason: str) -> None:
         if self._heartbeat is not None and self._heartbeat.running:
             self._heartbeat.stop()
+        self.database.finish_writes()  # a heartbeat still queued must not take the locks back after their release
         if self.run_id is None:
             return
         failure = self.database.failure

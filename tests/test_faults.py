@@ -10,8 +10,12 @@ import subprocess
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
+from storage.db import make_engine
+from storage.locks import held_sites
+from storage.models import CrawlRun
 from tests.faultweb import (
     BOMBS,
     HOSTILE_SITES,
@@ -286,3 +290,25 @@ def test_a_full_disk_stops_the_crawl_and_keeps_what_was_stored(tmp_path):
         assert stored(db_url)["jia"]["status"] == "ok"
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+# ---- a crawl that lives ----------------------------------------------------------------------------------------------
+
+def test_a_long_crawl_renews_its_heartbeat_and_frees_its_locks_at_the_end(tmp_path):
+    name = "戊县人民政府"
+    with FaultSite("127.0.0.95", name) as site:
+        entry = site.report("/nb/late.html", name)
+        site.answers["/nb/late.html"].delay = 3.0  # the crawl lives through several heartbeats of a 4 s lock
+        site.list_reports([entry])
+        db_url = prepared(f"sqlite:///{tmp_path / 'n.sqlite'}", registry_file(tmp_path, [("late", name, site)]))
+        done = crawl(db_url, env={"NIANBAO_LOCK_TTL": "4"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert stored(db_url)["late"]["status"] == "ok"
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        run = session.scalars(select(CrawlRun)).one()
+        held = held_sites(session)
+    engine.dispose()
+    assert run.status == "completed"
+    assert (run.heartbeat_at - run.started_at).total_seconds() >= 1  # renewed through the writer while it crawled
+    assert held == {}  # no heartbeat left in the writer's queue took the locks back after their release
