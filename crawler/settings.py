@@ -63,10 +63,14 @@ FEED_EXPORTERS = {
 }
 FEED_EXPORT_ENCODING = "utf-8"
 
-# The run and its site locks (taken, renewed by a heartbeat, released), whoever starts the crawl.
-# Closest to the spider, so that it is the first to see an exception a callback raises.
-SPIDER_MIDDLEWARES = {"crawler.middlewares.CallbackFailureMiddleware": 950}
+# CallbackFailure closest to the spider, so that it is the first to see an exception a callback raises;
+# ReleaseParsedPage outermost, so that the page lets go of its parsed tree after everything else is done with it.
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.CallbackFailureMiddleware": 950,
+    "crawler.middlewares.ReleaseParsedPageMiddleware": 10,
+}
 
+# The run and its site locks (taken, renewed by a heartbeat, released), whoever starts the crawl.
 EXTENSIONS = {"crawler.run.RunKeeper": 100, "crawler.progress.Progress": 500}
 # NIANBAO_PROGRESS: a live progress line on a terminal (set by `nianbao crawl`; logs stay as they are elsewhere).
 NIANBAO_PROGRESS = False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import weakref
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,7 +13,7 @@ from scrapy.http import HtmlResponse, XmlResponse
 
 from crawler.attachments import find_attachments, page_holds_report
 from crawler.encoding import page_encoding
-from crawler.middlewares import looks_blocked
+from crawler.middlewares import ReleaseParsedPageMiddleware, looks_blocked
 from crawler.platforms import detect, named
 from tests.fixtureweb import build_web, report_urls
 from tests.fixtureweb.sample import hoboksar, jiaxian, tacheng, tuoli, yumin
@@ -133,3 +136,45 @@ def test_page_encoding_from_the_bytes(body, content_type, expected):
 def test_challenge_pages(status, body, blocked):
     response = HtmlResponse("http://a.gov.test/", status=status, body=body, encoding="utf-8")
     assert looks_blocked(response) is blocked
+
+
+def _freed_without_the_collector(consume) -> bool:
+    """Whether a listing page whose selector a callback used is freed by reference counting alone once the spider
+    middleware chain has consumed the callback's output (consume(middleware, response, output))."""
+    site = tuoli()
+    response = _page(build_web([site]), site.listing_url)
+    links = response.css("a::attr(href)").getall()  # what a callback does: parse the page, cache its selector
+    assert links
+    page = weakref.ref(response)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        consume(ReleaseParsedPageMiddleware(), response, links)
+        del response
+        return page() is None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_a_finished_page_is_freed_at_once_not_left_to_the_cycle_collector():
+    def sync(middleware, response, links):
+        assert list(middleware.process_spider_output(response, iter(links))) == links
+
+    def asynchronous(middleware, response, links):
+        async def output():
+            for link in links:
+                yield link
+
+        async def drain():
+            return [x async for x in middleware.process_spider_output_async(response, output())]
+
+        assert asyncio.run(drain()) == links
+
+    assert _freed_without_the_collector(sync)
+    assert _freed_without_the_collector(asynchronous)
+
+
+def test_without_the_release_a_parsed_page_waits_for_the_cycle_collector():
+    """The cycle the middleware breaks is real (Scrapy's cached selector points back at its response)."""
+    assert not _freed_without_the_collector(lambda middleware, response, links: None)
