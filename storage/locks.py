@@ -47,8 +47,8 @@ def free_dead_holders(session: Session) -> list[str]:
     """Drop the locks of this host's processes that have died; the sites they held, sorted."""
     rows = session.execute(select(SiteLock.site_id, SiteLock.holder)).all()
     dead = sorted(site for site, holder in rows if is_dead_here(holder))
-    if dead:
-        session.execute(delete(SiteLock).where(SiteLock.site_id.in_(dead)))
+    for chunk in _chunks(dead):
+        session.execute(delete(SiteLock).where(SiteLock.site_id.in_(chunk)))
     return dead
 
 
@@ -67,21 +67,27 @@ def acquire_sites(session: Session, site_ids: list[str], holder: str, ttl_second
     now = utcnow()
     expires_at = now + timedelta(seconds=ttl_seconds)
     table = SiteLock.__table__
-    stmt = dialect_insert(session, table).values(
-        [{"site_id": site_id, "holder": holder, "expires_at": expires_at} for site_id in wanted]
-    )
+    stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["site_id"],
         set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
         where=(table.c.expires_at <= now) | (table.c.holder == holder),
-    )
-    return sorted(session.scalars(stmt.returning(table.c.site_id)))
+    ).returning(table.c.site_id)
+    # One row's statement, which SQLAlchemy sends in pages of many rows ("insertmanyvalues"): a registry of any size
+    # stays under the drivers' parameter limits, and one small compiled form is cached however many sites there are.
+    rows = [{"site_id": site_id, "holder": holder, "expires_at": expires_at} for site_id in wanted]
+    return sorted(session.scalars(stmt, rows))
 
 
 def release_sites(session: Session, site_ids: list[str], holder: str) -> None:
     """Unlock the sites that holder holds; other holders' locks are left alone."""
-    if site_ids:
-        session.execute(delete(SiteLock).where(SiteLock.site_id.in_(site_ids), SiteLock.holder == holder))
+    for chunk in _chunks(site_ids):
+        session.execute(delete(SiteLock).where(SiteLock.site_id.in_(chunk), SiteLock.holder == holder))
+
+
+def _chunks(site_ids: list[str], size: int = 5_000) -> list[list[str]]:
+    """Site ids in groups that keep an IN list under every driver's parameter limit (PostgreSQL: 65,535)."""
+    return [site_ids[start:start + size] for start in range(0, len(site_ids), size)]
 
 
 def held_sites(session: Session) -> dict[str, tuple[str, datetime]]:

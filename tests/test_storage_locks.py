@@ -61,6 +61,18 @@ def test_release_frees_only_the_holders_own_locks(sessions):
     assert acquire(sessions, ["a", "c"], "run-3") == ["a"]
 
 
+
+def test_a_national_registry_is_locked_renewed_and_released_whole(sessions):
+    """More sites than one statement may carry parameters (SQLite 32,766, PostgreSQL 65,535)."""
+    sites = [f"site-{number:05d}" for number in range(70_000)]
+    assert acquire(sessions, sites[:100], "run-2") == sites[:100]
+    assert acquire(sessions, sites, "run-1") == sites[100:]
+    assert acquire(sessions, sites, "run-1") == sites[100:]  # the heartbeat's renewal
+    with sessions() as session, session.begin():
+        release_sites(session, sites, "run-1")
+    with sessions() as session:
+        assert sorted(held_sites(session)) == sites[:100]
+
 def test_an_expired_lock_is_taken_over(sessions):
     acquire(sessions, ["a", "b"], "crashed")
     with sessions() as session, session.begin():
