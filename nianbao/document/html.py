@@ -6,7 +6,6 @@ import codecs
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from nianbao.document import boilerplate, selectors
@@ -47,7 +46,7 @@ def read_html(data: bytes, url: str | None = None) -> Document:
         return doc
     doc.attachments = find_attachments(root, url)
     for el in root.xpath(" | ".join(f"//{tag}" for tag in selectors.DROP_TAGS)):
-        el.drop_tree()
+        _drop_tree(el)
     body = root.find("body")
     has_text = _text_weight(root if body is None else body) > 0
     doc.meta = _page_meta(root)
@@ -113,7 +112,7 @@ def _declared_encoding(head: bytes) -> str | None:
     return None if name in UNPROVEN_CHARSETS else name
 
 
-def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, list[Finding]]:
+def _parse(text: str) -> tuple[etree._Element | None, list[Finding]]:
     """The page's tree, read again without wrapper elements (with a finding) when it nests too deep for libxml2."""
     # lxml refuses str input that still carries an XML encoding declaration; control characters are never text.
     text = _CONTROL.sub("", _XML_DECLARATION.sub("", text, count=1))
@@ -127,12 +126,14 @@ def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, list[Finding]]:
     return root, [Finding("page_unreadable", "warning", "document", message)]
 
 
-def _parse_tree(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+def _parse_tree(text: str) -> tuple[etree._Element | None, bool]:
     """The tree, and whether libxml2 gave up on nesting too deep (keeping the part before)."""
-    parser = lxml.html.HTMLParser(huge_tree=True)
+    # lxml's plain HTML parser, not lxml.html's: that one calls back into Python to pick a class for every element
+    # the walks touch (a tenth of a report's reading time), for methods that _text and _drop_tree provide here.
+    parser = etree.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(text, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     return root, any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log)
 
@@ -140,7 +141,7 @@ def _parse_tree(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
 # ---- metadata -----------------------------------------------------------------------------------------------------
 
 
-def _page_meta(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _page_meta(root: etree._Element) -> dict[str, str]:
     """<meta> fields, then metadata tables and labelled lines anywhere on the page, then bare bylines; first wins."""
     meta = _meta_tags(root)
     body = root.find("body")
@@ -157,7 +158,7 @@ def _page_meta(root: lxml.html.HtmlElement) -> dict[str, str]:
     return meta
 
 
-def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _meta_tags(root: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for el in root.iter("meta"):
         name = (el.get("name") or el.get("property") or "").strip().lower()
@@ -191,12 +192,12 @@ def _meta_label(cell: str) -> str | None:
     return label if label in _META_LABELS else None
 
 
-def _page_title(root: lxml.html.HtmlElement) -> str | None:
+def _page_title(root: etree._Element) -> str | None:
     """The article heading that agrees with <title>, else <title> without its site-name suffix, else a heading."""
     heads = root.xpath("//title")
-    parts = selectors.TITLE_SEPARATORS.split(boilerplate.fold(heads[0].text_content())) if heads else []
+    parts = selectors.TITLE_SEPARATORS.split(boilerplate.fold(_text(heads[0]))) if heads else []
     main = max(parts, key=len, default="")
-    headings = [boilerplate.fold_cjk(el.text_content()) for el in matching(root, selectors.TITLE_ELEMENTS)]
+    headings = [boilerplate.fold_cjk(_text(el)) for el in matching(root, selectors.TITLE_ELEMENTS)]
     headings = [h for h in headings if 4 <= len(h) <= 200]
     agreeing = [h for h in headings if main and (main in h or (h in main and 2 * len(h) > len(main)))]
     # A heading that names a report beats a <title> that is only the column's name ("政府信息公开年报_某县").
@@ -209,7 +210,7 @@ def _page_title(root: lxml.html.HtmlElement) -> str | None:
 # ---- attachments --------------------------------------------------------------------------------------------------
 
 
-def find_attachments(root: lxml.html.HtmlElement, url: str | None = None) -> list[str]:
+def find_attachments(root: etree._Element, url: str | None = None) -> list[str]:
     """Report files linked or embedded anywhere on the page, absolute when url is given, in page order."""
     found: list[str] = []
     for link in root.iter("a"):
@@ -227,9 +228,9 @@ def find_attachments(root: lxml.html.HtmlElement, url: str | None = None) -> lis
     return list(dict.fromkeys(found))
 
 
-def _is_attachment_link(link: lxml.html.HtmlElement) -> bool:
+def _is_attachment_link(link: etree._Element) -> bool:
     """"附件：…" as the link text or just before the link, or a link text naming a file ("….pdf")."""
-    text = boilerplate.fold(link.text_content() or link.get("title", ""))
+    text = boilerplate.fold(_text(link) or link.get("title", ""))
     previous = link.getprevious()
     before = (previous.tail if previous is not None else link.getparent().text) or ""
     return bool(
@@ -259,7 +260,7 @@ def _document_url(href: str, base: str | None) -> str:
 # ---- chrome and the body ------------------------------------------------------------------------------------------
 
 
-def matching(root: lxml.html.HtmlElement, wanted: selectors.Elements) -> list[lxml.html.HtmlElement]:
+def matching(root: etree._Element, wanted: selectors.Elements) -> list[etree._Element]:
     """The elements under root (itself included) that the selector picks, in document order."""
     found = []
     for el in root.iter():
@@ -272,7 +273,7 @@ def matching(root: lxml.html.HtmlElement, wanted: selectors.Elements) -> list[lx
     return found
 
 
-def _containers(root: lxml.html.HtmlElement, wanted: selectors.Elements) -> list[lxml.html.HtmlElement]:
+def _containers(root: etree._Element, wanted: selectors.Elements) -> list[etree._Element]:
     """The outermost matches of the container selectors, in document order, if together they hold content."""
     found = matching(root, wanted)
     picked = set(found)
@@ -281,19 +282,19 @@ def _containers(root: lxml.html.HtmlElement, wanted: selectors.Elements) -> list
     return outer if has_table or sum(map(_text_weight, outer)) >= selectors.MIN_CONTAINER_TEXT else []
 
 
-def _strip_chrome(root: lxml.html.HtmlElement, containers: list[lxml.html.HtmlElement]) -> None:
+def _strip_chrome(root: etree._Element, containers: list[etree._Element]) -> None:
     """Drop navigation, breadcrumbs, toolbars, login boxes and footers, but never a content container's ancestors."""
     keep = {a for el in containers for a in (el, *el.iterancestors())}
     for el in list(root.iter()):
         if el in keep or not isinstance(el.tag, str) or el.tag in ("html", "body"):
             continue
         if selectors.HIDDEN_STYLE.search(el.get("style", "")) or (
-            _is_chrome(el) and el.text_content().count("。") < selectors.PROSE_SENTENCES
+            _is_chrome(el) and _text(el).count("。") < selectors.PROSE_SENTENCES
         ):
-            el.drop_tree()
+            _drop_tree(el)
 
 
-def _is_chrome(el: lxml.html.HtmlElement) -> bool:
+def _is_chrome(el: etree._Element) -> bool:
     if el.tag in selectors.CHROME_TAGS:
         return True
     words = [
@@ -304,7 +305,7 @@ def _is_chrome(el: lxml.html.HtmlElement) -> bool:
     return any(selectors.CHROME_CLASS.search(w) for w in words)
 
 
-def _body_blocks(root: lxml.html.HtmlElement, containers: list[lxml.html.HtmlElement]) -> list[Block]:
+def _body_blocks(root: etree._Element, containers: list[etree._Element]) -> list[Block]:
     if containers:
         return [block for el in containers for block in _blocks(el)]
     generic = _containers(root, selectors.GENERIC_CONTAINERS)
@@ -316,7 +317,7 @@ def _body_blocks(root: lxml.html.HtmlElement, containers: list[lxml.html.HtmlEle
     return blocks
 
 
-def _main_element(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def _main_element(root: etree._Element) -> etree._Element:
     """Descend from <body> through wrappers and layout tables into the child holding nearly all text and every table."""
     el = root.find("body")
     el = root if el is None else el
@@ -331,19 +332,41 @@ def _main_element(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         el = best
 
 
-def _data_tables(el: lxml.html.HtmlElement) -> int:
+def _data_tables(el: etree._Element) -> int:
     return sum(1 for table in el.iter("table") if not _is_layout_table(table))
 
 
-def _text_weight(el: lxml.html.HtmlElement) -> int:
-    return len(boilerplate.fold(el.text_content()))
+_TEXT = etree.XPath("string()")
 
 
-def _trafilatura_paragraphs(root: lxml.html.HtmlElement) -> list[Block]:
+def _text(el: etree._Element) -> str:
+    """All the text under el, as lxml.html's text_content() gives it."""
+    return str(_TEXT(el))
+
+
+def _drop_tree(el: etree._Element) -> None:
+    """Remove el and what it holds, keeping the text that follows it (lxml.html's drop_tree)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
+
+
+def _text_weight(el: etree._Element) -> int:
+    return len(boilerplate.fold(_text(el)))
+
+
+def _trafilatura_paragraphs(root: etree._Element) -> list[Block]:
     # Imported here: trafilatura pulls in date and URL libraries only this fallback needs.
     import trafilatura
 
-    html = lxml.html.tostring(root, encoding="unicode")
+    html = etree.tostring(root, encoding="unicode", method="html")
     text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True) or ""
     return [Paragraph(line) for line in map(boilerplate.fold_cjk, text.splitlines()) if line]
 
@@ -357,7 +380,7 @@ def _is_body(block: Block) -> bool:
 # ---- blocks and tables --------------------------------------------------------------------------------------------
 
 
-def _blocks(el: lxml.html.HtmlElement, max_table_rows: int | None = None) -> list[Block]:
+def _blocks(el: etree._Element, max_table_rows: int | None = None) -> list[Block]:
     """Paragraphs (one per line: block elements and <br> end lines) and tables under el, in document order; tables
     of more than max_table_rows rows, when given, are left out."""
     out: list[Block] = []
@@ -376,7 +399,7 @@ def _blocks(el: lxml.html.HtmlElement, max_table_rows: int | None = None) -> lis
     return out
 
 
-def _visit(el: lxml.html.HtmlElement, out: list[Block], line: list[str], max_table_rows: int | None) -> list:
+def _visit(el: etree._Element, out: list[Block], line: list[str], max_table_rows: int | None) -> list:
     """Take in what el itself is (a line break, a table); what is to follow it, in order: text, children, tails."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag == "br":
@@ -405,21 +428,21 @@ def _flush(out: list[Block], line: list[str]) -> None:
         out.append(Paragraph(text))
 
 
-def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
+def _is_layout_table(table: etree._Element) -> bool:
     """A table that lays out the page (or frames the report) rather than holding values: descend into it."""
     cells = table.xpath(".//td | .//th")
     return (
         len(cells) <= 1
         or table.find(".//table") is not None
-        or any(len(cell.text_content()) > _LAYOUT_CELL_CHARS for cell in cells)
+        or any(len(_text(cell)) > _LAYOUT_CELL_CHARS for cell in cells)
     )
 
 
-def _rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _rows(table: etree._Element) -> list[etree._Element]:
     return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 
 
-def _grid(rows: list[lxml.html.HtmlElement]) -> list[list[str | None]]:
+def _grid(rows: list[etree._Element]) -> list[list[str | None]]:
     """A table's cells (its rows given) on a grid: rowspan/colspan expanded, covered positions SPANNED, ragged rows
     padded ""."""
     grid: list[list] = [[] for _ in rows]
