@@ -7,7 +7,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -15,8 +15,20 @@ app = typer.Typer(help="Harvest and check 政府信息公开工作年度报告 (
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"nianbao {version('nianbao')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("nianbao (not installed)")
+        raise typer.Exit()
+
+
 @app.callback()
-def root() -> None:
+def root(show_version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     """nianbao: harvest, parse, store and audit government information-disclosure annual reports."""
 
 
@@ -42,6 +54,7 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+AuditFormat = Literal["table", "json", "csv", "html"]  # listed as choices in --help; Typer refuses any other
 ReportFiles = Annotated[list[Path], typer.Argument(
     help="Report files: .html .pdf .docx .txt (.doc .wps need LibreOffice). Several are read in parallel.")]
 
@@ -170,7 +183,7 @@ def sites_list(db: DbOption = None):
 @app.command()
 def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
           as_of: Annotated[str | None, typer.Option(help="Judge deadlines as of YYYY-MM-DD; default today.")] = None,
-          fmt: Annotated[str, typer.Option("--format", help="table, json, csv or html")] = "table",
+          fmt: Annotated[AuditFormat, typer.Option("--format", help="How to print the audit.")] = "table",
           out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
           db: DbOption = None):
     """Which registered agencies have and have not published their report for a year, against the legal deadline."""
@@ -184,8 +197,6 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     from storage.db import read_only
 
     renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
-    if fmt not in (*renderers, "table"):
-        fail(f"unknown format {fmt!r}: use table, json, csv or html")
     try:
         when = date.fromisoformat(as_of) if as_of else date.today()
         settings = auditing.Settings.from_env(os.environ)
@@ -211,7 +222,8 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
 
 @app.command()
 def export(year: Annotated[int | None, typer.Option(help="Only reports on this year.")] = None,
-           fmt: Annotated[str, typer.Option("--format", help="json or csv (one row per cell)")] = "json",
+           fmt: Annotated[Literal["json", "csv"], typer.Option(
+               "--format", help="json, or csv with one row per cell.")] = "json",
            out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
            db: DbOption = None):
     """Every stored report with its parsed tables and findings."""
@@ -221,8 +233,6 @@ def export(year: Annotated[int | None, typer.Option(help="Only reports on this y
     from storage.db import read_only
     from storage.reports import iter_reports
 
-    if fmt not in ("json", "csv"):
-        fail(f"unknown format {fmt!r}: use json or csv")
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     with database(db) as engine, Session(read_only(engine)) as session, output(out, encoding) as stream:
         (write_csv if fmt == "csv" else write_json)(iter_reports(session, year), stream)
@@ -323,7 +333,7 @@ def schedule(db: DbOption = None,
 @app.command()
 def demo(db: DbOption = None,
          year: Annotated[int, typer.Option(help="The year to audit.")] = 2024,
-         fmt: Annotated[str, typer.Option("--format", help="table, json, csv or html")] = "table",
+         fmt: Annotated[AuditFormat, typer.Option("--format", help="How to print the audit.")] = "table",
          out: Annotated[Path | None, typer.Option(help="Write the audit to this file instead of stdout.")] = None):
     """Crawl the bundled sample county sites (replayed on localhost, no internet) and print the audit.
 
@@ -336,8 +346,6 @@ def demo(db: DbOption = None,
     from nianbao.sampleweb.demo import crawl_sample, import_sample
     from storage.registry import RegistryError
 
-    if fmt not in ("table", "json", "csv", "html"):
-        fail(f"unknown format {fmt!r}: use table, json, csv or html")
     check_writable(out)
     to_stderr = fmt != "table" and out is None  # json, csv or html on stdout stays machine-readable
     with database(db) as engine:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import subprocess
+import sys
 
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -91,11 +94,21 @@ def test_audit_and_export_read_the_stored_reports(tmp_path, db_url):
     assert nulls  # the seed has cells its extraction lost: exported empty, never 0
 
 
+def test_version_and_format_choices_are_shown():
+    code, out, _ = invoke("--version")
+    assert code == 0 and re.fullmatch(r"nianbao \d+\.\d+\.\d+\n", out)
+    code, out, _ = invoke("audit", "--help")
+    assert code == 0 and "<table|json|csv|html>" in out
+
+
 def test_bad_arguments_get_one_line_errors(db_url):
     code, _, err = invoke("audit", "--year", "2024", "--as-of", "yesterday", "--db", db_url)
     assert code == 1 and "as-of" in err
-    code, _, err = invoke("export", "--format", "xml", "--db", db_url)
-    assert code == 1 and "unknown format" in err
+    # A format that is not one of the choices, as the console script says it: one line, the usage exit code.
+    done = subprocess.run([sys.executable, "-m", "nianbao", "export", "--format", "xml", "--db", db_url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("nianbao: error:") and "'xml' is not one of 'json', 'csv'" in done.stderr
     code, _, err = invoke("sites", "list", "--db", "nosuchdb://x")
     assert code == 1 and err.startswith("nianbao: error: cannot open the database")
 
