@@ -139,7 +139,8 @@ app.add_typer(sites, name="sites")
 
 
 @sites.command("import")
-def sites_import(file: Annotated[Path, typer.Argument(help="Registry CSV: id,name,level,parent,listing_url")],
+def sites_import(file: Annotated[Path, typer.Argument(
+        help="Registry CSV (UTF-8 or GBK): id,name,level,parent,listing_url; level in English or Chinese (县级)")],
                  db: DbOption = None):
     """Load the agency registry; re-importing updates rows in place and duplicates nothing."""
     from sqlalchemy.orm import Session
@@ -149,7 +150,8 @@ def sites_import(file: Annotated[Path, typer.Argument(help="Registry CSV: id,nam
     with database(db) as engine:
         try:
             with Session(engine) as session, session.begin():
-                result = import_registry(session, read_registry(file, session))
+                records = read_registry(file, session, say=lambda line: typer.echo(line, err=True))
+                result = import_registry(session, records)
         except RegistryError as exc:
             fail(str(exc))
     typer.echo(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged")

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from nianbao.audit.model import LEVEL_LABELS
 from storage.db import dialect_insert
 from storage.models import LEVELS, Agency, ListingPage, SiteOutcome, utcnow
 from storage.runs import last_outcomes
@@ -26,6 +27,9 @@ REQUIRED_COLUMNS = ("id", "name", "level", "parent", "listing_url")
 _SLUG = re.compile(r"[^\s:]+")
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否", ""}
+# A level as people write it in their own sheets: 县级 as well as county (and County).
+_LEVEL_BY_NAME = {**{label: level for level, label in LEVEL_LABELS.items()}, **{level: level for level in LEVELS}}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Crawling loopback and private networks is for tests and the demo; elsewhere a registry row or a redirect could
 # point the crawler at the machine it runs on or its network (cloud metadata at 169.254.169.254, local databases).
 ALLOW_PRIVATE_ADDRESSES = "NIANBAO_ALLOW_PRIVATE_ADDRESSES"
@@ -72,13 +76,14 @@ class AgencyStatus:
     last_outcome: SiteOutcome | None
 
 
-def read_registry(path: str | Path, session: Session | None = None) -> list[AgencyRecord]:
+def read_registry(path: str | Path, session: Session | None = None, say=None) -> list[AgencyRecord]:
     """Read and validate a registry CSV; parents must be in the file, or in the database when a session is given.
 
-    Without a session the parent check waits for import_registry, which always makes it.
+    Without a session the parent check waits for import_registry, which always makes it. A file saved as GBK or
+    GB18030 (Excel and WPS on Chinese Windows) is read as such, and say(line) tells the caller so.
     """
     path = Path(path)
-    rows = _csv_rows(path)
+    rows = _csv_rows(path, say)
     header = [name.strip().lower() for name in rows[0][1]]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
@@ -92,7 +97,7 @@ def read_registry(path: str | Path, session: Session | None = None) -> list[Agen
     return records
 
 
-def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+def _csv_rows(path: Path, say=None) -> list[tuple[int, list[str]]]:
     """(line number, cells) of every non-blank row, the header first."""
     try:
         raw = path.read_bytes()
@@ -100,10 +105,9 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
         raise RegistryError(f"{path}: no such file") from None
     except OSError as error:
         raise RegistryError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RegistryError(f"{path}: not UTF-8 (byte {raw[error.start]:#04x} at offset {error.start})") from None
+    text = _decode(path, raw)
+    if say is not None and not _is_utf8(raw):
+        say(f"{path}: read as GB18030 (GBK), not UTF-8")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
@@ -112,6 +116,30 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     if not rows:
         raise RegistryError(f"{path}: empty; a header row {','.join(REQUIRED_COLUMNS)} is required")
     return rows
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """UTF-8 with or without a BOM; else GB18030 (a superset of GBK) when that reads cleanly and gives Chinese text."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        utf8_error = error
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    if _CJK.search(text):
+        return text
+    position = utf8_error.start
+    raise RegistryError(f"{path}: neither UTF-8 nor GBK (byte {raw[position]:#04x} at offset {position})")
 
 
 def _record(path: Path, line: int, row: dict[str, str | None]) -> AgencyRecord:
@@ -125,7 +153,8 @@ def _record(path: Path, line: int, row: dict[str, str | None]) -> AgencyRecord:
     if verified not in _TRUE | _FALSE:
         raise RegistryError(f"{where}: verified must be true or false, not {verified!r}")
     urls = tuple(dict.fromkeys(field("listing_url").split()))
-    record = AgencyRecord(field("id"), field("name"), field("level"), field("parent") or None, urls, verified in _TRUE)
+    level = _LEVEL_BY_NAME.get(field("level"), _LEVEL_BY_NAME.get(field("level").lower(), field("level")))
+    record = AgencyRecord(field("id"), field("name"), level, field("parent") or None, urls, verified in _TRUE)
     problem = _problem(record)
     if problem:
         raise RegistryError(f"{where}: {problem}")
@@ -145,7 +174,8 @@ def _problem(record: AgencyRecord) -> str | None:
     if hidden:  # PostgreSQL refuses NUL in text; a U+202E would reverse how the row prints
         return f"invisible or control character U+{ord(hidden[1]):04X} in the {hidden[0]} of {record.id!r}"
     if record.level not in LEVELS:
-        return f"unknown level {record.level!r} for {record.id!r} (expected one of {', '.join(LEVELS)})"
+        names = ", ".join(f"{level} ({LEVEL_LABELS[level]})" for level in LEVELS)
+        return f"unknown level {record.level!r} for {record.id!r} (expected one of {names})"
     if not record.listing_urls:
         return f"no listing_url for {record.id!r}: the page that lists its reports is required"
     for url in record.listing_urls:

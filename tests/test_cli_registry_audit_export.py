@@ -44,6 +44,16 @@ def store_seed(url: str, name: str, agency_id: str) -> None:
     engine.dispose()
 
 
+def test_a_gbk_registry_with_chinese_levels_is_imported_and_said_in_one_line(tmp_path, db_url):
+    registry = tmp_path / "excel.csv"
+    registry.write_bytes("id,name,level,parent,listing_url\n"
+                         "xj-a,甲县人民政府,县级,,https://a.gov.cn/nb/\n"
+                         "xj-a-zhen,甲县乙镇人民政府,乡镇,xj-a,https://a.gov.cn/zhen/\n".encode("gbk"))
+    code, out, err = invoke("sites", "import", str(registry), "--db", db_url)
+    assert code == 0 and out.strip() == "2 added, 0 updated, 0 unchanged"
+    assert err == f"{registry}: read as GB18030 (GBK), not UTF-8\n"
+
+
 def test_registry_import_is_idempotent_and_bad_files_change_nothing(tmp_path, db_url):
     registry = tmp_path / "sites.csv"
     registry.write_text(REGISTRY, encoding="utf-8")

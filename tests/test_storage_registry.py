@@ -141,7 +141,8 @@ BAD_FILES = {
     "nul byte": (GOOD + "xj-a,甲\x00,county,,\n", "control character"),
     "unclosed quote": (GOOD + 'xj-a,"甲' + "x" * 140_000 + "\n", "not a CSV row"),
     "header only": (HEADER, "no agencies"),
-    "not utf-8": ((HEADER + "xj-a,甲县人民政府,county,,https://a.gov.cn/\n").encode("gbk"), "not UTF-8"),
+    "neither utf-8 nor gbk": ((HEADER + "xj-a,Café Municipal,county,,https://a.gov.cn/\n").encode("latin-1"),
+                              "neither UTF-8 nor GBK"),
 }
 
 
@@ -158,6 +159,33 @@ def test_bad_registry_files_raise_and_change_nothing(engine, tmp_path, case):
         assert snapshot(session) == before
     assert "\n" not in str(raised.value)
     assert str(bad) in str(raised.value) or "registry" in str(raised.value)
+
+
+def test_a_sheet_saved_by_chinese_excel_is_read_gbk_with_chinese_level_names(engine, tmp_path):
+    """Excel and WPS on Chinese Windows save CSV as GBK; people write levels as the audit prints them."""
+    rows = ("xj-a,甲县人民政府,县级,,https://a.gov.cn/\n"
+            "xj-a-fgw,甲县发展和改革委员会,部门,xj-a,https://a.gov.cn/fgw/\n"
+            "xj-a-zhen,甲县乙镇人民政府,乡镇,xj-a,https://a.gov.cn/zhen/\n"
+            "xj-city,丙市人民政府,地市级,,https://c.gov.cn/\n"
+            "xj-prov,丁省人民政府,省级,,https://d.gov.cn/\n")
+    said: list[str] = []
+    gbk = write(tmp_path, (HEADER + rows).encode("gbk"), "gbk.csv")
+    with Session(engine) as session, session.begin():
+        records = read_registry(gbk, session, say=said.append)
+        import_registry(session, records)
+    assert said == [f"{gbk}: read as GB18030 (GBK), not UTF-8"]
+    with Session(engine) as session:
+        stored = {agency.id: (agency.name, agency.level) for agency in list_agencies(session)}
+    assert stored == {"xj-a": ("甲县人民政府", "county"), "xj-a-fgw": ("甲县发展和改革委员会", "department"),
+                      "xj-a-zhen": ("甲县乙镇人民政府", "township"), "xj-city": ("丙市人民政府", "prefecture"),
+                      "xj-prov": ("丁省人民政府", "province")}
+    # The same rows as UTF-8 with a BOM (Excel's "CSV UTF-8"), levels in English capitals: read silently, unchanged.
+    said.clear()
+    utf8 = write(tmp_path, "\ufeff" + HEADER + rows.replace("县级", "County"), "utf8.csv")
+    with Session(engine) as session:
+        levels = [r.level for r in read_registry(utf8, session, say=said.append)]
+    assert levels == ["county", "department", "township", "prefecture", "province"]
+    assert said == []
 
 
 def test_missing_file_is_a_registry_error(tmp_path):
