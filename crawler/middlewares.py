@@ -135,7 +135,6 @@ class CallbackFailureMiddleware:
         return None if handle is None else handle(response.request, exception)
 
 
-
 class ReleaseParsedPageMiddleware:
     """Spider middleware: once a callback is done with a page, the page lets go of its parsed tree.
 

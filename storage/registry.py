@@ -105,8 +105,8 @@ def _csv_rows(path: Path, say=None) -> list[tuple[int, list[str]]]:
         raise RegistryError(f"{path}: no such file") from None
     except OSError as error:
         raise RegistryError(f"{path}: cannot read: {error.strerror}") from None
-    text = _decode(path, raw)
-    if say is not None and not _is_utf8(raw):
+    text, encoding = _decode(path, raw)
+    if say is not None and encoding != "utf-8":
         say(f"{path}: read as GB18030 (GBK), not UTF-8")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -118,18 +118,11 @@ def _csv_rows(path: Path, say=None) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _is_utf8(raw: bytes) -> bool:
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """The text and its encoding: UTF-8 with or without a BOM; else GB18030 (a superset of GBK) when that reads
+    cleanly and gives Chinese text."""
     try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    """UTF-8 with or without a BOM; else GB18030 (a superset of GBK) when that reads cleanly and gives Chinese text."""
-    try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as error:
         utf8_error = error
     try:
@@ -137,7 +130,7 @@ def _decode(path: Path, raw: bytes) -> str:
     except UnicodeDecodeError:
         text = ""
     if _CJK.search(text):
-        return text
+        return text, "gb18030"
     position = utf8_error.start
     raise RegistryError(f"{path}: neither UTF-8 nor GBK (byte {raw[position]:#04x} at offset {position})")
 
