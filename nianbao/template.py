@@ -77,6 +77,14 @@ ACTIVE_2019: tuple[Row, ...] = (
     Row("procurement", "政府集中采购", ("projects", "amount"), exact=("政府集中采购",), decimal=True),
 )
 
+# The printed column headers of table 二, by column key (both formats; amounts are in 万元).
+ACTIVE_COLUMN_LABELS: dict[str, str] = {
+    "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
+    "decisions": "本年处理决定数量", "amount": "金额（万元）",
+    "new_made": "本年新制作数量", "new_published": "本年新公开数量", "total_published": "对外公开总数量",
+    "prior_year": "上一年项目数量", "change": "本年增/减", "projects": "采购项目数量",
+}
+
 # Header words that tell the formats apart (DOMAIN.md: by these, not by the document number a report cites).
 TEMPLATE_MARKERS: dict[str, tuple[str, ...]] = {
     "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"),
@@ -161,39 +169,66 @@ REVIEW_ROW = Row(
 # ---- The arithmetic (DOMAIN.md) and the finding rules -------------------------------------------------------------
 
 
+# What a finding's severity means to a reader of the audit page.
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     severity: str
+    label: str  # short Chinese name, as the audit page shows it beside the code
     description: str
 
 
 RULES: dict[str, Rule] = {r.name: r for r in (
-    Rule("balance", "error", "一 + 二 = 三(七)总计 + 四 in every column (the 勾稽关系 printed in table 三)"),
-    Rule("row_total", "error", "a row's 总计 = the sum of its six applicant columns"),
-    Rule("handled_total", "error", "三(七)总计 = the sum of the outcome rows (一)…(六)"),
-    Rule("review_total", "error", "行政复议 总计 = the sum of its four results"),
-    Rule("litigation_direct_total", "error", "行政诉讼(未经复议直接起诉) 总计 = the sum of its four results"),
-    Rule("litigation_after_review_total", "error", "行政诉讼(复议后起诉) 总计 = the sum of its four results"),
-    Rule("cell_count", "warning", "a row carried more or fewer numbers than the template has columns"),
-    Rule("missing_table", "error", "a standard table was not found (for example it is an image)"),
-    Rule("unknown_row", "warning", "a table row with numbers whose label matches no row of the format"),
-    Rule("lost_row", "warning", "an outcome row was not printed; recovered from (七)总计"),
-    Rule("blank_cell", "info", "a cell was left blank in the source; it is null, not 0"),
-    Rule("unreadable_cell", "warning", "a cell holds something that is not a number"),
-    Rule("unit_converted", "info", "an amount printed in 元 was converted to the format's 万元"),
-    Rule("unreadable_document", "error", "the downloaded document could not be read as a report"),
-    Rule("no_text_layer", "error", "a document has no usable text (scanned, image-only, or only site chrome)"),
-    Rule("missing_section", "warning", "one of the six standard sections was not found"),
-    Rule("no_agency", "warning", "the reporting agency could not be read from the report"),
-    Rule("no_year", "warning", "the year reported on could not be read from the report"),
+    Rule("balance", "error", "勾稽关系不平",
+         "一 + 二 = 三(七)总计 + 四 in every column (the 勾稽关系 printed in table 三)"),
+    Rule("row_total", "error", "行合计不符", "a row's 总计 = the sum of its six applicant columns"),
+    Rule("handled_total", "error", "办理结果合计不符", "三(七)总计 = the sum of the outcome rows (一)…(六)"),
+    Rule("review_total", "error", "行政复议合计不符", "行政复议 总计 = the sum of its four results"),
+    Rule("litigation_direct_total", "error", "未经复议直接起诉合计不符",
+         "行政诉讼(未经复议直接起诉) 总计 = the sum of its four results"),
+    Rule("litigation_after_review_total", "error", "复议后起诉合计不符",
+         "行政诉讼(复议后起诉) 总计 = the sum of its four results"),
+    Rule("cell_count", "warning", "数据个数与栏目不符",
+         "a row carried more or fewer numbers than the template has columns"),
+    Rule("missing_table", "error", "缺少统计表", "a standard table was not found (for example it is an image)"),
+    Rule("unknown_row", "warning", "无法识别的表格行",
+         "a table row with numbers whose label matches no row of the format"),
+    Rule("lost_row", "warning", "缺行已推算", "an outcome row was not printed; recovered from (七)总计"),
+    Rule("blank_cell", "info", "空白单元格", "a cell was left blank in the source; it is null, not 0"),
+    Rule("unreadable_cell", "warning", "单元格非数字", "a cell holds something that is not a number"),
+    Rule("unit_converted", "info", "金额单位已换算", "an amount printed in 元 was converted to the format's 万元"),
+    Rule("unreadable_document", "error", "文档无法读取", "the downloaded document could not be read as a report"),
+    Rule("no_text_layer", "error", "无可读文字",
+         "a document has no usable text (scanned, image-only, or only site chrome)"),
+    Rule("missing_section", "warning", "缺少规定章节", "one of the six standard sections was not found"),
+    Rule("no_agency", "warning", "未识别发布机关", "the reporting agency could not be read from the report"),
+    Rule("no_year", "warning", "未识别报告年度", "the year reported on could not be read from the report"),
     # The readers' own (nianbao/document): what they noticed about the file rather than the report.
-    Rule("image_pages", "warning", "some pages of a PDF are images only: their text and tables are not read"),
-    Rule("unmapped_text", "warning", "a PDF's text has no Unicode mapping for some characters"),
-    Rule("page_unreadable", "warning", "a page (or a page's part) could not be read, or asked for more than a limit"),
-    Rule("too_many_pages", "warning", "only the first pages of a very long PDF were read"),
-    Rule("attachments_skipped", "warning", "attachments past the per-report cap (count or bytes) were not downloaded"),
+    Rule("image_pages", "warning", "含图片页",
+         "some pages of a PDF are images only: their text and tables are not read"),
+    Rule("unmapped_text", "warning", "部分文字无法解码", "a PDF's text has no Unicode mapping for some characters"),
+    Rule("page_unreadable", "warning", "页面无法读取",
+         "a page (or a page's part) could not be read, or asked for more than a limit"),
+    Rule("too_many_pages", "warning", "页数超限", "only the first pages of a very long PDF were read"),
+    Rule("attachments_skipped", "warning", "附件超限未下载",
+         "attachments past the per-report cap (count or bytes) were not downloaded"),
+    # The audit's own checks (nianbao/audit/checks.py): a found report compared with last year's and with its level.
+    Rule("carry_over", "warning", "结转数不符", "二、上年结转 = last year's 四、结转下年度继续办理, column by column"),
+    Rule("copied_text", "warning", "内容雷同",
+         "the text nearly repeats last year's report once digits and white space are dropped"),
+    Rule("rules_implausible", "warning", "规章数据存疑",
+         "规章 reported by an agency below the level that may make them (provinces and cities with districts)"),
+    Rule("all_zero", "warning", "数据全为零", "every figure in the three tables is 0, from a county or prefecture"),
 )}
+
+
+def rule_label(code: str) -> str:
+    """The rule's Chinese name; an unknown code (a finding of an older or newer parser) stands for itself."""
+    rule = RULES.get(code)
+    return rule.label if rule else code
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ def test_a_report_published_after_as_of_was_not_there_yet():
 def test_unknown_publication_date_counts_as_published_with_a_note():
     row = sample_audit().row("jiaxian-townA")
     assert row.status == "published" and row.published is None and row.days_late is None
-    assert "publication date unknown" in row.notes[0]
+    assert [note.code for note in row.notes] == ["date_unknown"]
+    assert "publication date unknown" in row.notes[0].text and "发布日期不详" in row.notes[0].text_zh
 
 
 @pytest.mark.parametrize(("findings", "status"), [
@@ -140,7 +141,7 @@ def test_a_readable_version_beats_an_image_version():
     text = StoredReport("a", agency.name, YEAR, "（超链版）", "http://x.gov.cn/txt.html", date(2025, 3, 2), parsed())
     row = audit([agency], [image, text], [], YEAR, date(2025, 4, 1)).rows[0]
     assert (row.status, row.source_url, row.published) == ("published", "http://x.gov.cn/txt.html", date(2025, 3, 1))
-    assert "2 versions found" in row.notes
+    assert [(n.code, n.text, n.text_zh) for n in row.notes] == [("versions", "2 versions found", "共发现 2 个版本")]
 
 
 # ---- unreachable vs missing -------------------------------------------------------------------------------------
@@ -168,14 +169,26 @@ def test_the_latest_attempt_of_a_listing_counts():
     assert audit([agency], [], recovered, YEAR, date(2025, 3, 1)).rows[0].status == "missing"
     row = audit([agency], [], broken, YEAR, date(2025, 3, 1)).rows[0]
     assert (row.status, row.site_outcome) == ("unreachable", "blocked")
-    assert "2025-02-02" in row.notes[0]
+    note = row.notes[0]
+    assert note.code == "absence_unproven"
+    assert note.text == "listing blocked at 2025-02-02 00:00: absence not proven"
+    assert note.text_zh == "栏目页被拦截（2025-02-02 00:00），无法证明未发布"
 
 
 def test_sample_statuses_and_never_crawled():
     result = sample_audit()
     assert {r.agency_id: r.status for r in result.rows} == EXPECTED_STATUS
-    assert result.row("tuoli-finance").notes == ("never crawled",)
-    assert result.row("tuoli-miaoergou").site_outcome == "unreachable"
+    never = result.row("tuoli-finance")
+    assert (never.site_outcome, [(n.code, n.text, n.text_zh) for n in never.notes]) == (
+        None, [("never_crawled", "never crawled", "从未抓取")])
+    assert result.row("tuoli-miaoergou").site_outcome == "blocked"
+
+
+def test_a_report_listed_but_not_stored_gives_its_cause():
+    note = sample_audit().row("tuoli-water").notes[0]
+    assert note.code == "not_stored"
+    assert note.text == "listed but not stored: TimeoutError: took longer than 60 s"
+    assert note.text_zh == "已发现但未能保存：TimeoutError: took longer than 60 s"
 
 
 # ---- attribution, findings ----------------------------------------------------------------------------------------
@@ -184,6 +197,22 @@ def test_reports_without_agency_id_are_matched_by_name():
     result = sample_audit()
     assert result.row("jiaxian").status == "published"
     assert result.summary.unattributed_reports == 1
+
+
+def test_unattributed_reports_of_the_year_are_listed_by_name():
+    result = sample_audit()
+    assert [(r.agency_name, r.year, r.published) for r in result.unattributed] == [
+        ("某某县某某局", YEAR, date(2025, 1, 3))]  # last year's report of the same agency is not this audit's
+    assert result.unattributed[0].source_url.endswith("/2024/.html")
+    assert len(result.unattributed) == result.summary.unattributed_reports
+
+
+def test_unattributed_reports_are_grouped_by_name():
+    reports = [StoredReport(None, name, YEAR, f"{name}年报", f"http://x.gov.cn/{i}.html", None)
+               for i, name in enumerate(("乙县某局", "甲县某局", "乙县某局"))]
+    listed = audit([], reports, [], YEAR, AS_OF).unattributed
+    assert [(r.agency_name, r.source_url) for r in listed] == [
+        ("乙县某局", "http://x.gov.cn/0.html"), ("乙县某局", "http://x.gov.cn/2.html"), ("甲县某局", "http://x.gov.cn/1.html")]
 
 
 def test_findings_count_errors_and_warnings_not_info():

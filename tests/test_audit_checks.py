@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import crawler
+import nianbao
 from nianbao.audit import Agency, Settings, StoredReport, audit
 from nianbao.audit.checks import all_zero, carry_over, copied, rules_reported
 from nianbao.audit.facts import facts_of
 from nianbao.similarity import normalize, shingles, similarity
+from nianbao.template import RULES, SEVERITY_LABELS, rule_label
 from tests.test_audit_sample import YEAR, parsed, report_text, sample_audit
 
 AS_OF = date(2025, 6, 1)
@@ -26,6 +31,31 @@ def test_sample_checks():
     assert checks_of("tacheng-edu") == ["rules_implausible"]
     assert checks_of("jiaxian") == ["all_zero"]
     assert checks_of("jiaxian-townA") == []
+
+
+# ---- every finding code in one home, nianbao.template.RULES, with its severity and Chinese name -------------------
+
+FINDING_CALL = re.compile(r'\b(?:Finding|_finding|_check)\(\s*"(\w+)"')
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_checks_take_their_severity_from_the_rules():
+    checks = [c for row in sample_audit().rows for c in row.checks]
+    assert {c.rule for c in checks} == {"carry_over", "copied_text", "rules_implausible", "all_zero"}
+    assert all(c.severity == RULES[c.rule].severity for c in checks)
+
+
+def test_every_finding_the_code_raises_is_a_rule_with_a_chinese_name():
+    sources = [*Path(nianbao.__file__).parent.rglob("*.py"), *Path(crawler.__file__).parent.rglob("*.py")]
+    raised = {code for path in sources for code in FINDING_CALL.findall(path.read_text(encoding="utf-8"))}
+    assert {"balance", "no_text_layer", "carry_over", "all_zero"} <= raised  # the scan sees parser, readers, audit
+    assert raised <= set(RULES)
+    assert all(CJK.search(rule.label) and rule.severity in SEVERITY_LABELS for rule in RULES.values())
+
+
+def test_rule_label_falls_back_to_the_code():
+    assert (rule_label("balance"), rule_label("copied_text")) == ("勾稽关系不平", "内容雷同")
+    assert rule_label("a_rule_of_a_newer_parser") == "a_rule_of_a_newer_parser"
 
 
 # ---- carry-over (rule 5) ------------------------------------------------------------------------------------------

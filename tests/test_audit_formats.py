@@ -11,9 +11,21 @@ from dataclasses import replace
 from datetime import date
 
 import lxml.html
+import pytest
 from rich.console import Console
 
-from nianbao.audit import STATUSES, AuditResult, as_dict, render_csv, render_html, render_json, render_table
+from nianbao.audit import (
+    STATUSES,
+    AuditResult,
+    StoredReport,
+    as_dict,
+    render_csv,
+    render_html,
+    render_json,
+    render_table,
+)
+from nianbao.audit.model import SITE_OUTCOME_LABELS, SITE_OUTCOMES
+from nianbao.template import RULES
 from tests.test_audit_sample import AGENCIES, EXPECTED_STATUS, SCRIPT_TITLE, sample_audit
 
 
@@ -57,6 +69,23 @@ def test_json_fields_are_contract_values_and_iso_dates():
     assert rows["tacheng-edu"]["title"] == SCRIPT_TITLE
     tuoli = next(h for h in data["hierarchy"] if h["agency_id"] == "tuoli")
     assert (tuoli["missing"], tuoli["late"]) == (["tuoli-hatu"], ["tuoli-edu"])
+
+
+def test_json_keeps_its_keys_and_adds_the_unattributed_reports():
+    data = json.loads(render_json(sample_audit()))
+    assert list(data) == ["year", "as_of", "settings", "summary", "rows", "hierarchy", "unattributed"]
+    assert data["unattributed"] == [{"agency": "某某县某某局", "title": "某某县某某局2024年政府信息公开工作年度报告",
+                                     "source_url": "http://www.example.gov.cn/zfxxgk/zfxxgknb/2024/.html",
+                                     "published": "2025-01-03"}]
+    assert data["summary"]["unattributed_reports"] == len(data["unattributed"])
+
+
+def test_json_notes_stay_english_sentences():
+    rows = {r["agency_id"]: r for r in json.loads(render_json(sample_audit()))["rows"]}
+    assert rows["tuoli-finance"]["notes"] == ["never crawled"]
+    assert rows["tuoli-water"]["notes"] == ["listed but not stored: TimeoutError: took longer than 60 s"]
+    assert rows["tuoli-miaoergou"]["notes"] == ["listing blocked at 2025-02-14 02:00: absence not proven"]
+    assert rows["tuoli-miaoergou"]["site_outcome"] == "blocked"
 
 
 # ---- CSV --------------------------------------------------------------------------------------------------------
@@ -137,6 +166,83 @@ def test_html_counts_and_chart_match_the_summary():
     assert len(doc.xpath('//table[@id="agency-table"]/tbody/tr')) == len(AGENCIES)
     missing = doc.get_element_by_id("list-missing").xpath(".//li/@data-agency-id")
     assert missing == ["tuoli-hatu"]
+
+
+def _html(result: AuditResult):
+    return lxml.html.fromstring(render_html(result))
+
+
+def test_html_lists_unattributed_reports_with_their_links():
+    section = _html(sample_audit()).get_element_by_id("unattributed")
+    items = section.xpath(".//li")
+    assert len(items) == 1 and items[0].xpath("string(span[@class='agency'])") == "某某县某某局"
+    link = items[0].xpath(".//a")[0]
+    assert link.text == "某某县某某局2024年政府信息公开工作年度报告"
+    assert link.get("href") == "http://www.example.gov.cn/zfxxgk/zfxxgknb/2024/.html"
+    assert "2025-01-03" in items[0].text_content()
+
+
+def test_html_unattributed_reports_are_escaped_and_inert():
+    report = StoredReport(None, "<b>某局</b>", 2024, "<script>alert(1)</script>", "javascript:alert(1)", None)
+    page = render_html(replace(sample_audit(), unattributed=(report,)))
+    assert "<script>alert(1)" not in page and "<b>某局" not in page
+    item = lxml.html.fromstring(page).xpath('//ul[@id="unattributed-list"]/li')[0]
+    assert not item.xpath(".//a")
+    assert item.text_content().startswith("<b>某局</b> <script>alert(1)</script> 发布日期不详")
+
+
+def test_html_without_unattributed_reports_says_none():
+    section = _html(replace(sample_audit(), unattributed=())).get_element_by_id("unattributed")
+    assert section.xpath("string(.//li)") == "无 none"
+
+
+@pytest.mark.parametrize("outcome", [o for o in SITE_OUTCOMES if o not in ("found", "nothing_found")])
+def test_html_shows_why_an_agency_is_unreachable(outcome):
+    result = sample_audit()
+    rows = tuple(replace(r, site_outcome=outcome) if r.agency_id == "tuoli-miaoergou" else r for r in result.rows)
+    doc = _html(replace(result, rows=rows))
+    expected = f"{SITE_OUTCOME_LABELS[outcome]} {outcome}"
+    cell = doc.xpath('//tr[@data-agency-id="tuoli-miaoergou"]//span[@class="outcome"]')
+    listed = doc.xpath('//*[@id="list-unreachable"]//li[@data-agency-id="tuoli-miaoergou"]/span[@class="outcome"]')
+    assert [cell[0].text, listed[0].text] == [expected, expected]
+    assert cell[0].get("data-outcome") == outcome
+
+
+def test_html_outcome_labels_of_the_sample():
+    doc = _html(sample_audit())
+    shown = {li.get("data-agency-id"): li.xpath("string(span[@class='outcome'])")
+             for li in doc.xpath('//*[@id="list-unreachable"]//li')}
+    assert shown == {"tuoli-miaoergou": "被拦截 blocked", "tuoli-finance": "从未抓取 never_crawled"}
+    assert not doc.xpath('//tr[@data-status!="unreachable"]//span[@class="outcome"]')  # only where it explains
+
+
+def test_html_shows_findings_and_checks_by_chinese_name_and_code():
+    doc = _html(sample_audit())
+    edu = doc.xpath('//tr[@data-agency-id="tuoli-edu"]')[0]
+    findings = [li.text_content() for li in edu.xpath("td[8]//li")]
+    assert findings == ["行合计不符 (row_total) · 错误 · applications: row_total at applications",
+                        "数据个数与栏目不符 (cell_count) · 警告 · applications: cell_count at applications"]
+    assert edu.xpath("string(td[9]//summary)") == RULES["copied_text"].label == "内容雷同"
+    check = edu.xpath("td[9]//li")[0].text_content()
+    assert check.startswith("内容雷同 (copied_text) · 警告 · text: 正文与上年报告雷同")
+
+
+def test_html_shows_an_unknown_rule_by_its_code():
+    result = sample_audit()
+    rows = tuple(replace(r, checks=(replace(r.checks[0], rule="new_check"),)) if r.agency_id == "tuoli" else r
+                 for r in result.rows)
+    item = _html(replace(result, rows=rows)).xpath('//tr[@data-agency-id="tuoli"]/td[9]//li')[0]
+    assert item.text_content().startswith("new_check (new_check) · 警告")
+
+
+def test_html_notes_are_chinese():
+    doc = _html(sample_audit())
+    notes = {agency_id: doc.xpath(f'string(//tr[@data-agency-id="{agency_id}"]/td[@class="small"])')
+             for agency_id in ("tuoli-finance", "tuoli-miaoergou", "tuoli-water", "jiaxian-townA")}
+    assert notes == {"tuoli-finance": "从未抓取",
+                     "tuoli-miaoergou": "栏目页被拦截（2025-02-14 02:00），无法证明未发布",
+                     "tuoli-water": "已发现但未能保存：TimeoutError: took longer than 60 s",
+                     "jiaxian-townA": "发布日期不详，视为按时发布"}
 
 
 def test_html_with_no_agencies():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -85,7 +86,57 @@ def test_script_in_a_title_shows_as_text(dom):
     assert cell.text_content() == SCRIPT_TITLE
 
 
+def test_unattributed_reports_are_listed_with_their_links(dom):
+    doc, _ = dom
+    items = doc.xpath('//section[@id="unattributed"]//li')
+    assert [(li.xpath("string(span[@class='agency'])"), li.xpath("string(.//a/@href)")) for li in items] == [
+        ("某某县某某局", "http://www.example.gov.cn/zfxxgk/zfxxgknb/2024/.html")]
+
+
+def test_unreachable_agencies_show_what_the_crawl_met(dom):
+    doc, _ = dom
+    outcomes = {tr.get("data-agency-id"): tr.xpath("string(.//span[@class='outcome'])")
+                for tr in doc.xpath('//table[@id="agency-table"]/tbody/tr[@data-status="unreachable"]')}
+    assert outcomes == {"tuoli-miaoergou": "被拦截 blocked", "tuoli-finance": "从未抓取 never_crawled"}
+    badge = doc.xpath('//tr[@data-agency-id="tuoli-miaoergou"]//span[contains(@class, "badge")]')[0]
+    assert badge.text == "无法访问 unreachable"  # still counted as unreachable
+
+
 def test_screenshot(chromium, page, tmp_path):
     shot = tmp_path / "audit.png"
     _run(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,1600", "--hide-scrollbars", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+# ---- narrow screens ---------------------------------------------------------------------------------------------
+
+PHONE_WIDTH = 420
+# Headless Chromium makes no window narrower than 500 px, so the page is laid out in a frame of the width wanted,
+# inside a harness whose script measures it: the page itself stays script-free, as its policy demands.
+HARNESS = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" style="border:0" width="{width}" height="{height}" srcdoc="{page}"></iframe>
+<script>
+window.addEventListener("load", () => {{
+  const frame = document.getElementById("page");
+  document.body.dataset.innerWidth = frame.contentWindow.innerWidth;
+  document.body.dataset.scrollWidth = frame.contentDocument.documentElement.scrollWidth;
+}});
+</script></body></html>"""
+
+
+def _framed(page: Path, harness: Path, width: int) -> Path:
+    srcdoc = html.escape(page.read_text(encoding="utf-8"), quote=True)
+    harness.write_text(HARNESS.format(width=width, height=900, page=srcdoc), encoding="utf-8")
+    return harness
+
+
+# A phone, and a screen just wider than page.html's 1000 px breakpoint, where tables no longer scroll in a box.
+@pytest.mark.parametrize("width", [PHONE_WIDTH, 1024])
+def test_no_sideways_scrolling(chromium, page, tmp_path, width):
+    harness = _framed(page, tmp_path / "framed.html", width)
+    dumped = _run(chromium, tmp_path, f"--window-size={max(width, 500)},900", "--hide-scrollbars",
+                  "--virtual-time-budget=1000", "--dump-dom", harness.as_uri()).stdout
+    body = lxml.html.fromstring(dumped).body
+    inner, scroll = int(body.get("data-inner-width")), int(body.get("data-scroll-width"))
+    assert inner == width
+    assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px viewport"

@@ -102,15 +102,16 @@ def reports() -> list[StoredReport]:
         # 郏县: all zero, attributed by name only (no agency id stored)
         _report("", "郏县人民政府", YEAR, date(2025, 2, 1), parsed(zero=True)),
         _report("jiaxian-townA", "郏县城关镇人民政府", YEAR, None, parsed()),
-        # a report no registered agency matches
+        # reports no registered agency matches: this year's is listed by name, last year's is not
         _report("", "某某县某某局", YEAR, date(2025, 1, 3), parsed()),
+        _report("", "某某县某某局", YEAR - 1, date(2024, 1, 5), parsed()),
     ]
 
 
 def site_states() -> list[SiteState]:
     crawled = datetime(2025, 2, 14, 2, 0)
     outcomes = {"tc-prefecture": "nothing_found", "tuoli": "found", "tuoli-edu": "found", "tuoli-hatu": "found",
-                "tuoli-miaoergou": "unreachable", "tacheng": "found", "tacheng-edu": "found", "jiaxian": "found",
+                "tuoli-miaoergou": "blocked", "tacheng": "found", "tacheng-edu": "found", "jiaxian": "found",
                 "jiaxian-townA": "found", "tuoli-water": "found"}  # tuoli-finance: never crawled
     return [SiteState(agency_id, outcome, crawled, f"http://www.example.gov.cn/{agency_id}/")
             for agency_id, outcome in outcomes.items()]

@@ -5,12 +5,17 @@ from __future__ import annotations
 from nianbao.audit.facts import ReportFacts
 from nianbao.audit.model import Finding
 from nianbao.similarity import sketch_similarity
-from nianbao.template import APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS
+from nianbao.template import APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS, RULES
 
 # Only provinces and cities with districts make 规章; a prefecture may be such a city.
 RULE_MAKING_LEVELS = frozenset({"province", "prefecture"})
 # A large government reporting nothing at all is suspect; a town or a small department may truly have nothing.
 ALL_ZERO_LEVELS = frozenset({"county", "prefecture"})
+
+
+def _check(rule: str, where: str, message: str) -> Finding:
+    """A finding of one of the audit's rules, with the severity RULES gives it."""
+    return Finding(rule, RULES[rule].severity, where, message)
 
 
 def carry_over(facts: ReportFacts, last_year: ReportFacts) -> Finding | None:
@@ -20,16 +25,16 @@ def carry_over(facts: ReportFacts, last_year: ReportFacts) -> Finding | None:
              if now is not None and before is not None and now != before]
     if not diffs:
         return None
-    return Finding("carry_over", "warning", "applications.carried_over",
-                   "二、上年结转 ≠ 上年报告 四、结转下年度继续办理: " + "; ".join(diffs))
+    return _check("carry_over", "applications.carried_over",
+                  "二、上年结转 ≠ 上年报告 四、结转下年度继续办理: " + "; ".join(diffs))
 
 
 def copied(score: float | None, threshold: float) -> Finding | None:
     """内容雷同: this year's text nearly identical to last year's once digits and white space are dropped."""
     if score is None or score < threshold:
         return None
-    return Finding("copied_text", "warning", "text",
-                   f"正文与上年报告雷同 (similarity {score:.2f} ≥ {threshold:.2f}, digits ignored)")
+    return _check("copied_text", "text",
+                  f"正文与上年报告雷同 (similarity {score:.2f} ≥ {threshold:.2f}, digits ignored)")
 
 
 def copy_score(facts: ReportFacts, last_year: ReportFacts) -> float | None:
@@ -43,15 +48,15 @@ def rules_reported(level: str, facts: ReportFacts) -> Finding | None:
     if not facts.rules:
         return None
     shown = ", ".join(f"{k} {v}" for k, v in facts.rules)
-    return Finding("rules_implausible", "warning", "active_disclosure.rules",
-                   f"a {level} reports 规章 ({shown}); only provinces and cities with districts make 规章")
+    return _check("rules_implausible", "active_disclosure.rules",
+                  f"a {level} reports 规章 ({shown}); only provinces and cities with districts make 规章")
 
 
 def all_zero(level: str, facts: ReportFacts) -> Finding | None:
     """Every number in all three tables is 0 (blank cells aside), for a county or prefecture."""
     if level not in ALL_ZERO_LEVELS or not facts.numbers or facts.nonzero:
         return None
-    return Finding("all_zero", "warning", "tables", f"every figure in the report's tables is 0 ({facts.numbers} cells)")
+    return _check("all_zero", "tables", f"every figure in the report's tables is 0 ({facts.numbers} cells)")
 
 
 def run_checks(level: str, facts: ReportFacts, last_year: ReportFacts | None) -> tuple[Finding, ...]:

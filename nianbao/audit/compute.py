@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -14,20 +12,23 @@ from nianbao.audit.checks import copied, copy_score, run_checks
 from nianbao.audit.facts import SHOWN_SEVERITIES
 from nianbao.audit.hierarchy import Hierarchy
 from nianbao.audit.model import (
+    NEVER_CRAWLED_LABEL,
     Agency,
     AgencyAudit,
     AuditResult,
     Finding,
+    Note,
     Settings,
     SiteState,
     StoredReport,
     UnstoredReport,
+    name_key,
+    site_outcome_label,
 )
 from nianbao.audit.summary import summarize
 
 # Listing outcomes that prove a report is absent; anything else (or no attempt) leaves absence unproven.
 PROVING_OUTCOMES = frozenset({"found", "nothing_found"})
-_SPACE = re.compile(r"\s+")
 # Scores the copy check for (this year's report, last year's) pairs, all at once so a loader can batch its reads.
 CopyScorer = Callable[[Sequence[tuple[StoredReport, StoredReport]]], list[float | None]]
 
@@ -55,22 +56,20 @@ def audit(agencies: Iterable[Agency], reports: Iterable[StoredReport], site_stat
                             settings.copy_threshold)
     position = {agency_id: i for i, agency_id in enumerate(tree.tree_order())}
     rows.sort(key=lambda r: position[r.agency_id])
-    unattributed_now = sum(r.year == year for r in unattributed)
-    return AuditResult(year, as_of, settings, tuple(rows), summarize(rows, unattributed_now), tree.completeness(rows))
-
-
-def _key(name: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", name))
+    unattributed_now = tuple(sorted((r for r in unattributed if r.year == year),
+                                    key=lambda r: (r.agency_name, r.published or date.max, r.source_url)))
+    return AuditResult(year, as_of, settings, tuple(rows), summarize(rows, len(unattributed_now)),
+                       tree.completeness(rows), unattributed_now)
 
 
 def _attribute(agencies: Iterable[Agency], reports: Iterable[StoredReport | UnstoredReport]):
     """Reports by (agency id, year): by the stored agency id, else by the exact (normalized) agency name."""
     ids = {a.id for a in agencies}
-    by_name = {_key(a.name): a.id for a in agencies}
+    by_name = {name_key(a.name): a.id for a in agencies}
     attributed: dict[tuple[str, int], list[StoredReport]] = defaultdict(list)
     unattributed: list[StoredReport] = []
     for report in reports:
-        agency_id = report.agency_id if report.agency_id in ids else by_name.get(_key(report.agency_name or ""))
+        agency_id = report.agency_id if report.agency_id in ids else by_name.get(name_key(report.agency_name or ""))
         if agency_id is None:
             unattributed.append(report)
         else:
@@ -131,14 +130,14 @@ def _audit_agency(agency: Agency, tree: Hierarchy, attributed, unstored: list[Un
     if report is None and unstored:
         latest = max(unstored, key=lambda u: u.attempted_at or datetime.min)
         return AgencyAudit(**base, status="not_stored", source_url=latest.url, site_outcome=_last_outcome(states),
-                           notes=(f"listed but not stored: {latest.cause}",)), None
+                           notes=(_not_stored_note(latest.cause),)), None
     if report is None:
         return AgencyAudit(**base, **_absent(states, due, as_of)), None
     published = min((r.published for r in found if r.published), default=None)
     last = _primary(attributed.get((agency.id, year - 1), []))
-    notes = [] if published else ["publication date unknown: counted as on time"]
+    notes = [] if published else [DATE_UNKNOWN]
     if len(found) > 1:
-        notes.append(f"{len(found)} versions found")
+        notes.append(_versions_note(len(found)))
     late = deadlines.days_late(due, published)
     status = "unparseable" if report.facts.unparseable else "published_late" if late else "published"
     row = AgencyAudit(
@@ -152,16 +151,36 @@ def _audit_agency(agency: Agency, tree: Hierarchy, attributed, unstored: list[Un
 def _absent(states: list[SiteState], due: date, as_of: date) -> dict:
     """No report: unreachable unless every listing page was read at its last attempt, else missing or not due."""
     if not states:
-        return dict(status="unreachable", notes=("never crawled",))
+        return dict(status="unreachable", notes=(NEVER_CRAWLED,))
     failed = [s for s in states if s.outcome not in PROVING_OUTCOMES]
     if failed:
         worst = max(failed, key=_when)
-        when = f" at {worst.attempted_at:%Y-%m-%d %H:%M}" if worst.attempted_at else ""
-        return dict(status="unreachable", site_outcome=worst.outcome,
-                    notes=(f"listing {worst.outcome or 'never crawled'}{when}: absence not proven",))
+        return dict(status="unreachable", site_outcome=worst.outcome, notes=(_unproven_note(worst),))
     status = "missing" if deadlines.is_passed(due, as_of) else "not_due"
     return dict(status=status, site_outcome=_last_outcome(states))
 
 
 def _last_outcome(states: list[SiteState]) -> str | None:
     return max(states, key=_when).outcome if states else None
+
+
+# ---- notes, in English for the JSON and CSV and in Chinese for the page -------------------------------------------
+
+NEVER_CRAWLED = Note("never_crawled", "never crawled", NEVER_CRAWLED_LABEL)
+DATE_UNKNOWN = Note("date_unknown", "publication date unknown: counted as on time", "发布日期不详，视为按时发布")
+
+
+def _versions_note(count: int) -> Note:
+    return Note("versions", f"{count} versions found", f"共发现 {count} 个版本")
+
+
+def _not_stored_note(cause: str) -> Note:
+    return Note("not_stored", f"listed but not stored: {cause}", f"已发现但未能保存：{cause}")
+
+
+def _unproven_note(state: SiteState) -> Note:
+    """Why the listing's last attempt does not prove the report absent."""
+    when = f" at {state.attempted_at:%Y-%m-%d %H:%M}" if state.attempted_at else ""
+    when_zh = f"（{state.attempted_at:%Y-%m-%d %H:%M}）" if state.attempted_at else ""
+    return Note("absence_unproven", f"listing {state.outcome or 'never crawled'}{when}: absence not proven",
+                f"栏目页{site_outcome_label(state.outcome)}{when_zh}，无法证明未发布")

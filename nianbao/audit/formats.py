@@ -15,8 +15,10 @@ from nianbao.audit.model import (
     AuditResult,
     Completeness,
     Finding,
+    StoredReport,
     Summary,
 )
+from nianbao.template import rule_label
 
 
 def _iso(value: date | None) -> str | None:
@@ -31,7 +33,7 @@ def row_dict(row: AgencyAudit) -> dict:
         "title": row.title, "source_url": row.source_url, "site_outcome": row.site_outcome,
         "errors": row.errors, "warnings": row.warnings,
         "findings": [_finding(f) for f in row.findings], "checks": [_finding(f) for f in row.checks],
-        "notes": list(row.notes),
+        "notes": [note.text for note in row.notes],
     }
 
 
@@ -55,6 +57,11 @@ def completeness_dict(item: Completeness) -> dict:
             "by_status": dict(item.counts), "missing": list(item.missing), "late": list(item.late)}
 
 
+def unattributed_dict(report: StoredReport) -> dict:
+    return {"agency": report.agency_name, "title": report.title, "source_url": report.source_url,
+            "published": _iso(report.published)}
+
+
 def as_dict(result: AuditResult, *, rows: bool = True) -> dict:
     """The audit as plain data; without `rows`, their place is kept (None) for write_json to stream them."""
     return {
@@ -64,6 +71,7 @@ def as_dict(result: AuditResult, *, rows: bool = True) -> dict:
         "summary": summary_dict(result.summary),
         "rows": [row_dict(r) for r in result.rows] if rows else None,
         "hierarchy": [completeness_dict(c) for c in result.completeness],
+        "unattributed": [unattributed_dict(r) for r in result.unattributed],
     }
 
 
@@ -106,14 +114,19 @@ def excel_safe(value) -> object:
     return "" if value is None else value
 
 
-def csv_row(row: AgencyAudit) -> list:
-    values = (
+def row_values(row: AgencyAudit) -> tuple:
+    """One agency under CSV_COLUMNS, as plain values (the CSV and the workbook both write these)."""
+    return (
         row.agency_id, row.name, LEVEL_LABELS.get(row.level, row.level), row.region_name, row.status,
         STATUS_LABELS[row.status], _iso(row.deadline), _iso(row.published), row.days_late, row.errors, row.warnings,
-        " | ".join(f"{c.rule}: {c.message}" for c in row.checks), row.title, row.source_url, row.site_outcome,
-        "; ".join(row.notes),
+        " | ".join(f"{rule_label(c.rule)} ({c.rule}): {c.message}" for c in row.checks),
+        row.title, row.source_url, row.site_outcome,
+        "; ".join(note.text for note in row.notes),
     )
-    return [excel_safe(v) for v in values]
+
+
+def csv_row(row: AgencyAudit) -> list:
+    return [excel_safe(v) for v in row_values(row)]
 
 
 def render_csv(result: AuditResult) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -9,6 +11,7 @@ from datetime import date, datetime
 from nianbao.audit.deadlines import parse_month_day
 from nianbao.audit.facts import ReportFacts, facts_of
 
+_SPACE = re.compile(r"\s+")
 # CONTRACT.md "Audit statuses", in the order every summary and chart shows them.
 STATUSES: tuple[str, ...] = (
     "published", "published_late", "missing", "not_due", "unparseable", "not_stored", "unreachable",
@@ -24,6 +27,20 @@ LEVEL_LABELS: dict[str, str] = {
 # Last crawl outcomes of a listing page; only the first two prove that a missing report is really absent.
 # "incomplete": the run that took the site did not finish it (it died, or could not store).
 SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
+SITE_OUTCOME_LABELS: dict[str, str] = {
+    "found": "已发现报告", "nothing_found": "未发现报告", "unreachable": "无法访问", "blocked": "被拦截",
+    "layout_changed": "栏目改版", "incomplete": "未完成",
+}
+NEVER_CRAWLED_LABEL = "从未抓取"  # a listing with no attempt yet (outcome None)
+
+
+def site_outcome_label(outcome: str | None) -> str:
+    return SITE_OUTCOME_LABELS.get(outcome, outcome) if outcome else NEVER_CRAWLED_LABEL
+
+
+def name_key(name: str) -> str:
+    """An agency name as reports and the registry are matched on it: NFKC, white space ignored."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +125,16 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A remark on an agency's line: `code` says which, `text` is the English the JSON and CSV carry, `text_zh`
+    the Chinese the page shows."""
+
+    code: str
+    text: str
+    text_zh: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyAudit:
     """One registered agency's line in the audit."""
 
@@ -126,7 +153,7 @@ class AgencyAudit:
     site_outcome: str | None = None  # the outcome that decided `unreachable`, or the last one seen
     findings: tuple[Finding, ...] = ()  # the report's parse findings: errors and warnings only
     checks: tuple[Finding, ...] = ()  # the audit's own checks: carry-over, copied text, implausible figures
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -173,6 +200,7 @@ class AuditResult:
     rows: tuple[AgencyAudit, ...]
     summary: Summary
     completeness: tuple[Completeness, ...]
+    unattributed: tuple[StoredReport, ...] = ()  # reports of the year that match no registered agency
 
     def row(self, agency_id: str) -> AgencyAudit:
         return next(r for r in self.rows if r.agency_id == agency_id)

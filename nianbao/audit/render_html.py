@@ -8,7 +8,17 @@ from string import Template
 from urllib.parse import urlsplit
 
 from nianbao.audit.html_chart import bar_chart
-from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, STATUSES, AgencyAudit, AuditResult, Finding
+from nianbao.audit.model import (
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    AgencyAudit,
+    AuditResult,
+    Finding,
+    StoredReport,
+    site_outcome_label,
+)
+from nianbao.template import SEVERITY_LABELS, rule_label
 
 # Every scraped string goes through escape(); helpers below take text, never markup, unless named *_html.
 ATTENTION = ("missing", "published_late", "not_stored", "unreachable", "unparseable")
@@ -20,6 +30,19 @@ def _page() -> Template:
 
 def _badge(status: str) -> str:
     return f'<span class="badge s-{status}">{escape(STATUS_LABELS[status])} {status}</span>'
+
+
+def _outcome(row: AgencyAudit) -> str:
+    """What the crawl last met at the site of an unreachable agency (blocked, layout changed...); nothing otherwise."""
+    if row.status != "unreachable":
+        return ""
+    code = row.site_outcome or "never_crawled"
+    return (f'<span class="outcome" data-outcome="{escape(code, quote=True)}">'
+            f"{escape(site_outcome_label(row.site_outcome))} {escape(code)}</span>")
+
+
+def _notes(row: AgencyAudit) -> str:
+    return "; ".join(note.text_zh for note in row.notes)
 
 
 def _link(text: str, url: str | None) -> str:
@@ -56,12 +79,12 @@ def _attention_item(row: AgencyAudit) -> str:
     detail = {
         "missing": f"截止 {row.deadline.isoformat()}",
         "published_late": f"{row.published.isoformat() if row.published else ''} 逾期 {row.days_late} 天",
-        "unreachable": "; ".join(row.notes),
-        "not_stored": "; ".join(row.notes),
+        "unreachable": _notes(row),
+        "not_stored": _notes(row),
         "unparseable": "表格无法读取",
     }[row.status]
     name = _link(row.name, row.source_url)
-    return (f'<li data-agency-id="{escape(row.agency_id, quote=True)}">{name} '
+    return (f'<li data-agency-id="{escape(row.agency_id, quote=True)}">{name} {_outcome(row)} '
             f'<span class="small">{escape(row.region_name)} · {escape(detail)}</span></li>')
 
 
@@ -73,6 +96,17 @@ def _lists(result: AuditResult) -> str:
         sections.append(f'<section id="list-{status}" data-count="{len(rows)}"><h3>{_badge(status)} {len(rows)}'
                         f"</h3><ul>{items}</ul></section>")
     return "".join(sections)
+
+
+def _unattributed_item(report: StoredReport) -> str:
+    published = report.published.isoformat() if report.published else "发布日期不详"
+    return (f'<li><span class="agency">{escape(report.agency_name)}</span> '
+            f'{_link(report.title, report.source_url)} <span class="small">{published}</span></li>')
+
+
+def _unattributed(result: AuditResult) -> str:
+    items = "".join(_unattributed_item(r) for r in result.unattributed) or '<li class="empty">无 none</li>'
+    return f'<ul id="unattributed-list" data-count="{len(result.unattributed)}">{items}</ul>'
 
 
 def _gap(status: str, label: str, agency_ids: tuple[str, ...], names: dict[str, str]) -> str:
@@ -96,22 +130,30 @@ def _hierarchy(result: AuditResult) -> str:
             f'<th>未发布/逾期 missing/late</th></tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
+def _finding_item(finding: Finding) -> str:
+    """中文名 (code), then the severity, where it applies and the message."""
+    severity = SEVERITY_LABELS.get(finding.severity, finding.severity)
+    return (f'<li class="sev-{escape(finding.severity, quote=True)}" data-rule="{escape(finding.rule, quote=True)}">'
+            f"<b>{escape(rule_label(finding.rule))}</b> ({escape(finding.rule)}) · {escape(severity)} · "
+            f"{escape(finding.where)}: {escape(finding.message)}</li>")
+
+
 def _finding_list(label: str, findings: tuple[Finding, ...]) -> str:
     if not findings:
         return ""
-    items = "".join(f"<li>{escape(f.severity)} {escape(f.rule)} ({escape(f.where)}): {escape(f.message)}</li>"
-                    for f in findings)
+    items = "".join(_finding_item(f) for f in findings)
     return f"<details><summary>{escape(label)}</summary><ul>{items}</ul></details>"
 
 
 def _row(row: AgencyAudit) -> str:
     findings = _finding_list(f"错误 {row.errors} · 警告 {row.warnings}", row.findings)
-    checks = _finding_list(", ".join(c.rule for c in row.checks), row.checks)
+    checks = _finding_list("、".join(rule_label(c.rule) for c in row.checks), row.checks)
     title = _link(row.title, row.source_url) if row.title else ""
     cells = (
-        escape(row.region_name), escape(row.name), escape(LEVEL_LABELS.get(row.level, row.level)), _badge(row.status),
-        row.deadline.isoformat(), row.published.isoformat() if row.published else "—",
-        str(row.days_late or ""), findings, checks, title, escape("; ".join(row.notes)),
+        escape(row.region_name), escape(row.name), escape(LEVEL_LABELS.get(row.level, row.level)),
+        _badge(row.status) + _outcome(row), row.deadline.isoformat(),
+        row.published.isoformat() if row.published else "—", str(row.days_late or ""), findings, checks, title,
+        escape(_notes(row)),
     )
     classes = ("", "", ' class="nowrap"', ' class="nowrap"', ' class="nowrap"', ' class="nowrap"', ' class="num"', "",
                "", ' class="title"', ' class="small"')
@@ -135,7 +177,7 @@ def render_html(result: AuditResult) -> str:
     return _page().substitute(
         page_title=escape(f"{result.year}年度政府信息公开工作年度报告发布情况核查"),
         meta=escape(meta), cards=_cards(result), legend=_legend(), charts=_charts(result), lists=_lists(result),
-        hierarchy=_hierarchy(result), rows=_rows(result),
+        unattributed=_unattributed(result), hierarchy=_hierarchy(result), rows=_rows(result),
         footer=escape("Deadlines: 条例第四十九条 — 部门 31 January, 县级以上人民政府 31 March of the next year. "
                       "unreachable: the listing could not be read at its last crawl, so absence is not proven. "
                       "not_stored: the report was listed but could not be stored (the cause is given)."),
