@@ -24,11 +24,12 @@ class Site:
 
 
 def load_sites(settings: BaseSettings) -> list[Site]:
-    """Every registered agency, from the registry table (`nianbao sites import`)."""
+    """Every registered agency that is not disabled, from the registry table (`nianbao sites import`)."""
     engine = engine_for(settings)
     try:
         with Session(engine) as session:
-            return [Site(a.id, a.name, a.level, a.parent_id, tuple(a.listing_urls)) for a in list_agencies(session)]
+            return [Site(a.id, a.name, a.level, a.parent_id, tuple(a.listing_urls)) for a in list_agencies(session)
+                    if a.enabled]
     finally:
         engine.dispose()
 

@@ -27,9 +27,21 @@ def _print_version(wanted: bool) -> None:
 
 
 @app.callback()
-def root(show_version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+def root(ctx: typer.Context,
+         show_version: Annotated[bool, typer.Option(
+             "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+         log_file: Annotated[Path | None, typer.Option(
+             "--log-file", envvar="NIANBAO_LOG_FILE", dir_okay=False,
+             help="Also log to this file: INFO and up, with tracebacks (the terminal shows warnings, one line each)."
+         )] = None) -> None:
     """nianbao: harvest, parse, store and audit government information-disclosure annual reports."""
+    from nianbao.logs import configure
+
+    try:  # the scheduler runs unattended: its console log says what it does, not only what went wrong
+        configure(log_file, default_level="INFO" if ctx.invoked_subcommand == "schedule" else "WARNING")
+    except (OSError, ValueError) as exc:
+        fail(f"cannot log to {log_file}: {getattr(exc, 'strerror', None) or exc}" if isinstance(exc, OSError)
+             else str(exc))
 
 
 def main() -> None:
@@ -54,7 +66,7 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-AuditFormat = Literal["table", "json", "csv", "html"]  # listed as choices in --help; Typer refuses any other
+AuditFormat = Literal["table", "json", "csv", "html", "xlsx"]  # listed as choices in --help; Typer refuses any other
 ReportFiles = Annotated[list[Path], typer.Argument(
     help="Report files: .html .pdf .docx .txt (.doc .wps need LibreOffice). Several are read in parallel.")]
 
@@ -140,7 +152,7 @@ app.add_typer(sites, name="sites")
 
 @sites.command("import")
 def sites_import(file: Annotated[Path, typer.Argument(
-        help="Registry CSV (UTF-8 or GBK): id,name,level,parent,listing_url; level in English or Chinese (县级)")],
+        help="Registry CSV (UTF-8 or GBK) or .xlsx: id,name,level,parent,listing_url; level in English or Chinese")],
                  db: DbOption = None):
     """Load the agency registry; re-importing updates rows in place and duplicates nothing."""
     from sqlalchemy.orm import Session
@@ -154,32 +166,87 @@ def sites_import(file: Annotated[Path, typer.Argument(
                 result = import_registry(session, records)
         except RegistryError as exc:
             fail(str(exc))
-    typer.echo(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+    attributed = f"; {result.attributed} stored report(s) filed under their agency" if result.attributed else ""
+    typer.echo(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged{attributed}")
 
 
 @sites.command("list")
 def sites_list(db: DbOption = None):
-    """The registry, with each site's last crawl outcome."""
-    from rich.console import Console
-    from rich.table import Table as RichTable
+    """The registry, with each site's last crawl outcome (and whether it is disabled)."""
     from sqlalchemy.orm import Session
 
+    from nianbao.terminal import Column, fitted_table
     from storage.db import read_only
     from storage.registry import list_agencies, redact_url
 
-    header = ("id", "name", "level", "parent", "listing pages", "last crawl")
     # A URL stored before imports refused credentials prints as user:***@host.
     with database(db) as engine, Session(read_only(engine)) as session:
-        rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(map(redact_url, a.listing_urls)),
-                 a.last_outcome.outcome if a.last_outcome else "never crawled") for a in list_agencies(session)]
+        agencies = list_agencies(session)
+    rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(map(redact_url, a.listing_urls)),
+             a.last_outcome.outcome if a.last_outcome else "never crawled") for a in agencies]
     if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
-        for row in (header, *rows):
+        for row in (("id", "name", "level", "parent", "listing pages", "last crawl", "enabled"),
+                    *((*row, "yes" if a.enabled else "no") for row, a in zip(rows, agencies, strict=True))):
             typer.echo("\t".join(row))
         return
-    table = RichTable(*header, box=None)
-    for row in rows:
-        table.add_row(*row)
-    Console().print(table)
+    columns = (Column("id"), Column("name"), Column("level", drop=4), Column("parent", drop=3),
+               Column("listing pages", whole=False, drop=2), Column("last crawl", drop=1))
+    shown = [(*row[:5], row[5] if a.enabled else f"disabled; {row[5]}") for row, a in zip(rows, agencies, strict=True)]
+    console = terminal()
+    console.print(fitted_table(columns, shown, console.width))
+
+
+@sites.command("remove")
+def sites_remove(agency_id: Annotated[str, typer.Argument(metavar="ID", help="The agency's registry id.")],
+                 db: DbOption = None):
+    """Take an agency out of the registry; its stored reports are kept, unattributed (importing it again files
+    them under it again)."""
+    from storage.registry_edits import remove_agency
+
+    detached = edit_registry(db, lambda session: remove_agency(session, agency_id))
+    typer.echo(f"removed {agency_id}; {detached} stored report(s) kept, now unattributed")
+
+
+@sites.command("disable")
+def sites_disable(agency_id: Annotated[str, typer.Argument(metavar="ID", help="The agency's registry id.")],
+                  db: DbOption = None):
+    """Stop crawling and auditing an agency (abolished, merged, watched elsewhere); its reports are kept."""
+    from storage.registry_edits import set_enabled
+
+    changed = edit_registry(db, lambda session: set_enabled(session, agency_id, False))
+    typer.echo(f"{agency_id} disabled: neither crawled nor audited" if changed else f"{agency_id} was disabled")
+
+
+@sites.command("enable")
+def sites_enable(agency_id: Annotated[str, typer.Argument(metavar="ID", help="The agency's registry id.")],
+                 db: DbOption = None):
+    """Crawl and audit a disabled agency again."""
+    from storage.registry_edits import set_enabled
+
+    changed = edit_registry(db, lambda session: set_enabled(session, agency_id, True))
+    typer.echo(f"{agency_id} enabled" if changed else f"{agency_id} was enabled")
+
+
+def edit_registry(db: str | None, change):
+    """`change(session)` in one transaction: a RegistryError is a one-line error and nothing is written."""
+    from sqlalchemy.orm import Session
+
+    from storage.registry import RegistryError
+
+    with database(db) as engine:
+        try:
+            with Session(engine) as session, session.begin():
+                return change(session)
+        except RegistryError as exc:
+            fail(str(exc))
+
+
+def terminal(stream=None):
+    """A Rich console for tables: a terminal's own width; a file or a pipe gets whole lines (240 columns)."""
+    from rich.console import Console
+
+    stream = stream or sys.stdout
+    return Console(file=stream, width=None if stream is sys.stdout and sys.stdout.isatty() else 240)
 
 
 @app.command()
@@ -189,7 +256,6 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
           out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
           db: DbOption = None):
     """Which registered agencies have and have not published their report for a year, against the legal deadline."""
-    import os
     from datetime import date
 
     from sqlalchemy.orm import Session
@@ -199,6 +265,9 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     from storage.db import read_only
 
     renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx writes a workbook: give it a file with --out", 2)
+    check_writable(out)
     try:
         when = date.fromisoformat(as_of) if as_of else date.today()
         settings = auditing.Settings.from_env(os.environ)
@@ -208,12 +277,12 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
         result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings,
                                 unstored=load_unstored(session, year), copy_scores=copy_scorer(session))
     if fmt == "table":
-        from rich.console import Console
-
         with output(out, "utf-8") as stream:
-            # A file or a pipe gets the whole table; only a terminal's width may squeeze it.
-            wide = None if stream is sys.stdout and sys.stdout.isatty() else 240
-            Console(file=stream, width=wide).print(auditing.render_table(result))
+            console = terminal(stream)
+            console.print(auditing.render_table(result, console.width))
+        return
+    if fmt == "xlsx":
+        write_file(out, lambda stream: auditing.write_xlsx(result, stream))
         return
     if fmt == "json":  # streamed: an audit of 100,000 agencies is too large to build as one string
         with output(out, "utf-8") as stream:
@@ -224,20 +293,49 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
 
 @app.command()
 def export(year: Annotated[int | None, typer.Option(help="Only reports on this year.")] = None,
-           fmt: Annotated[Literal["json", "csv"], typer.Option(
-               "--format", help="json, or csv with one row per cell.")] = "json",
+           fmt: Annotated[Literal["json", "csv", "xlsx"], typer.Option(
+               "--format", help="json; csv; or xlsx (one sheet per table and the findings; needs --out).")] = "json",
+           layout: Annotated[Literal["long", "wide"], typer.Option(
+               help="csv only: long, one row per cell; wide, one row per report with the format's Chinese labels."
+           )] = "long",
            out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
            db: DbOption = None):
     """Every stored report with its parsed tables and findings."""
     from sqlalchemy.orm import Session
 
-    from nianbao.export import write_csv, write_json
+    from nianbao import export as exporting
     from storage.db import read_only
     from storage.reports import iter_reports
 
+    if layout == "wide" and fmt != "csv":
+        fail(f"--layout wide is for --format csv ({fmt} has one layout)", 2)
+    if fmt == "xlsx":
+        if out is None:
+            fail("--format xlsx writes a workbook: give it a file with --out", 2)
+        check_writable(out)
+        with database(db) as engine, Session(read_only(engine)) as session:
+            write_file(out, lambda stream: exporting.write_xlsx(iter_reports(session, year), stream))
+        return
+    csv_writer = exporting.write_csv if layout == "long" else exporting.write_wide_csv
+    writer = {"json": exporting.write_json, "csv": csv_writer}
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     with database(db) as engine, Session(read_only(engine)) as session, output(out, encoding) as stream:
-        (write_csv if fmt == "csv" else write_json)(iter_reports(session, year), stream)
+        writer[fmt](iter_reports(session, year), stream)
+
+
+def write_file(out: Path, write) -> None:
+    """`write(stream)` into a temporary file beside `out`, renamed over it only when complete: a failure (or a full
+    disk) never leaves half a workbook behind, nor destroys the last good one."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with partial.open("wb") as stream:
+            write(stream)
+        partial.replace(out)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    finally:
+        if partial.is_file():
+            partial.unlink()
 
 
 @contextmanager
@@ -293,9 +391,7 @@ def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only th
     if trigger not in ("manual", "scheduled"):
         fail(f"unknown trigger {trigger!r}: use manual or scheduled")
     try:
-        # Scrapy's INFO log is for operators; a person at a terminal gets the progress line and the summary.
-        quiet = {} if os.environ.get("NIANBAO_LOG_LEVEL") else {"LOG_LEVEL": "WARNING"}
-        summary = run(db, list(site or []), trigger, {"NIANBAO_PROGRESS": True, **quiet})
+        summary = run(db, list(site or []), trigger, {"NIANBAO_PROGRESS": True})
     except UnknownSites as exc:
         fail(str(exc))
     except SQLAlchemyError as exc:
@@ -332,8 +428,12 @@ def schedule(db: DbOption = None,
 
 # ---- the demo: the bundled sample sites (nianbao/sampleweb) ---------------------------------------------------
 
+DEMO_DATABASE = "sqlite:///nianbao-demo.sqlite"  # its own file: what a user does next never mixes with the sample
+
+
 @app.command()
-def demo(db: DbOption = None,
+def demo(db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL; default nianbao-demo.sqlite in the "
+                                                "working directory (never NIANBAO_DATABASE_URL).")] = None,
          year: Annotated[int, typer.Option(help="The year to audit.")] = 2024,
          fmt: Annotated[AuditFormat, typer.Option("--format", help="How to print the audit.")] = "table",
          out: Annotated[Path | None, typer.Option(help="Write the audit to this file instead of stdout.")] = None):
@@ -348,8 +448,11 @@ def demo(db: DbOption = None,
     from nianbao.sampleweb.demo import crawl_sample, import_sample
     from storage.registry import RegistryError
 
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx writes a workbook: give it a file with --out", 2)
     check_writable(out)
     to_stderr = fmt != "table" and out is None  # json, csv or html on stdout stays machine-readable
+    db = db or DEMO_DATABASE
     with database(db) as engine:
         try:
             imported, site_ids = import_sample(engine)
@@ -358,10 +461,9 @@ def demo(db: DbOption = None,
     typer.echo(f"sample sites: {imported.added} added, {imported.updated} updated, {imported.unchanged} unchanged",
                err=to_stderr)
     try:
-        quiet = {} if os.environ.get("NIANBAO_LOG_LEVEL") else {"LOG_LEVEL": "WARNING"}
         # The replay answers on 127.0.0.1: private addresses are allowed for this crawl only.
         local = {"NIANBAO_ALLOW_PRIVATE_ADDRESSES": True}
-        summary = crawl_sample(db, site_ids, {"NIANBAO_PROGRESS": True, **local, **quiet})
+        summary = crawl_sample(db, site_ids, {"NIANBAO_PROGRESS": True, **local})
     except SQLAlchemyError as exc:
         fail(f"cannot open the database: {str(exc).splitlines()[0]}")
     if summary.run_id is None or len(summary.left) == len(summary.sites):
@@ -370,3 +472,24 @@ def demo(db: DbOption = None,
     if summary.finish_reason != "finished":
         fail(f"the crawl ended early: {summary.finish_reason}")
     audit(year=year, as_of=date.today().isoformat(), fmt=fmt, out=out, db=db)
+    typer.echo(f"the sample is in {db} (`nianbao browse --db {db}` to look around); "
+               "your own sites go in a database of their own", err=True)
+
+
+# ---- browsing the database (nianbao/browse.py) ----------------------------------------------------------------
+
+@app.command()
+def browse(db: DbOption = None,
+           host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+           port: Annotated[int, typer.Option(help="Port to serve on.")] = 8001):
+    """Serve the database read-only in Datasette, with Chinese labels, facets and canned queries (missing, late …).
+
+    On PostgreSQL it serves a fresh SQLite snapshot made for the purpose. Stop with Ctrl-C.
+    """
+    from nianbao.browse import BrowseError, serve
+
+    with database(db) as engine:
+        try:
+            serve(engine, host=host, port=port, say=lambda line: typer.echo(line, err=True))
+        except BrowseError as exc:
+            fail(str(exc))

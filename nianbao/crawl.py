@@ -8,6 +8,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 from sqlalchemy.orm import Session
 
+from nianbao.logs import configured
 from storage.db import database_url, make_engine, upgrade
 from storage.registry import list_agencies
 
@@ -34,7 +35,7 @@ class CrawlSummary:
 
 
 class UnknownSites(ValueError):
-    pass
+    """Sites named to crawl that cannot be: not registered, or disabled."""
 
 
 def crawl(url: str | None, site_ids: list[str], trigger: str = "manual", overrides: dict | None = None) -> CrawlSummary:
@@ -51,7 +52,10 @@ def crawl(url: str | None, site_ids: list[str], trigger: str = "manual", overrid
     unknown = sorted(set(site_ids) - {a.id for a in agencies})
     if unknown:
         raise UnknownSites(f"unknown site id(s): {', '.join(unknown)} (see `nianbao sites list`)")
-    wanted = site_ids or [a.id for a in agencies if a.listing_urls]
+    disabled = sorted(set(site_ids) & {a.id for a in agencies if not a.enabled})
+    if disabled:
+        raise UnknownSites(f"disabled site(s): {', '.join(disabled)} (`nianbao sites enable ID` to crawl again)")
+    wanted = site_ids or [a.id for a in agencies if a.listing_urls and a.enabled]
     if not wanted:
         return CrawlSummary(None, [], {}, "nothing to crawl", {})
     stats = _run_spider(url, wanted, trigger, overrides or {})
@@ -67,6 +71,8 @@ def _run_spider(url: str, site_ids: list[str], trigger: str, overrides: dict) ->
     settings.set("NIANBAO_TRIGGER", trigger, priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
+    # Under `nianbao` (nianbao.logs) or an embedding program, the root logger's handlers are already chosen.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", not configured(), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("reports")
     process.crawl(crawler, site=",".join(site_ids))

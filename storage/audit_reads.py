@@ -68,7 +68,9 @@ def agency_rows(session: Session) -> list[AgencyRow]:
     for agency_id, url in _rows(session, select(ListingPage.agency_id, ListingPage.url)):
         keys.setdefault(agency_id, []).append(url)
     rows = []
-    registered = select(Agency.id, Agency.name, Agency.level, Agency.parent_id).order_by(Agency.id)
+    # A disabled agency (abolished, merged, or taken out of the watch) is not judged.
+    registered = (select(Agency.id, Agency.name, Agency.level, Agency.parent_id)
+                  .where(Agency.enabled).order_by(Agency.id))
     for agency_id, name, level, parent_id in _rows(session, registered):
         seen = [latest[k] for k in (agency_id, *keys.get(agency_id, ())) if k in latest]
         rows.append(AgencyRow(agency_id, name, level, parent_id, max(seen)[1] if seen else None))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -87,6 +88,8 @@ class Agency(Base):
     level: Mapped[str]
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     verified: Mapped[bool] = mapped_column(default=False)
+    # A disabled agency keeps its row and reports but is neither crawled nor audited (`nianbao sites disable`).
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     listing_pages: Mapped[list[ListingPage]] = relationship(

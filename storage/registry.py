@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from nianbao.audit.model import LEVEL_LABELS
+from storage.attribution import attribute_reports
 from storage.db import dialect_insert
 from storage.models import LEVELS, Agency, ListingPage, SiteOutcome, utcnow
 from storage.runs import last_outcomes
@@ -61,6 +62,7 @@ class ImportResult:
     added: int
     updated: int
     unchanged: int
+    attributed: int = 0  # stored reports now filed under an imported agency (they had only its name)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class AgencyStatus:
     verified: bool
     listing_urls: tuple[str, ...]
     last_outcome: SiteOutcome | None
+    enabled: bool = True
 
 
 def read_registry(path: str | Path, session: Session | None = None, say=None) -> list[AgencyRecord]:
@@ -83,7 +86,7 @@ def read_registry(path: str | Path, session: Session | None = None, say=None) ->
     GB18030 (Excel and WPS on Chinese Windows) is read as such, and say(line) tells the caller so.
     """
     path = Path(path)
-    rows = _csv_rows(path, say)
+    rows = _sheet_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path, say)
     header = [name.strip().lower() for name in rows[0][1]]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
@@ -116,6 +119,36 @@ def _csv_rows(path: Path, say=None) -> list[tuple[int, list[str]]]:
     if not rows:
         raise RegistryError(f"{path}: empty; a header row {','.join(REQUIRED_COLUMNS)} is required")
     return rows
+
+
+def _sheet_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(row number, cells as text) of every non-blank row of an Excel workbook's first sheet, the header first."""
+    import openpyxl  # only for workbooks
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such file") from None
+    except Exception as error:  # openpyxl has no one error type for "not a workbook": zipfile, KeyError, XML errors
+        raise RegistryError(f"{path}: not an Excel workbook (.xlsx): {error}") from None
+    try:
+        rows = [(number, [_cell_text(value) for value in values])
+                for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+                if any(_cell_text(value).strip() for value in values)]
+    finally:
+        book.close()
+    if not rows:
+        raise RegistryError(f"{path}: empty; a header row {','.join(REQUIRED_COLUMNS)} is required")
+    return rows
+
+
+def _cell_text(value) -> str:
+    """A cell as the CSV would hold it: numbers typed as ids (1001.0) without the float's tail."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
@@ -301,6 +334,7 @@ def import_registry(session: Session, records: Iterable[AgencyRecord]) -> Import
     """Insert new agencies and update changed ones in place, replacing their listing pages with the records' ones.
 
     Everything is validated before anything is written. Agencies absent from the records are left as they are.
+    Reports stored under an imported agency's name (it was not registered when they were crawled) are filed under it.
     """
     records = list(records)
     _check_unique(records, where="registry")
@@ -315,7 +349,9 @@ def import_registry(session: Session, records: Iterable[AgencyRecord]) -> Import
     added = sum(1 for r in changed if r.id not in stored)
     _upsert_agencies(session, changed)
     _replace_listing_pages(session, changed)
-    return ImportResult(added=added, updated=len(changed) - added, unchanged=len(records) - len(changed))
+    attribution = attribute_reports(session, [(r.id, r.name) for r in records])
+    return ImportResult(added=added, updated=len(changed) - added, unchanged=len(records) - len(changed),
+                        attributed=attribution.attributed)
 
 
 _State = tuple[str, str, str | None, bool, frozenset[str]]
@@ -399,7 +435,8 @@ def list_agencies(session: Session) -> list[AgencyStatus]:
         candidates = [outcomes[key] for key in (agency.id, *urls) if key in outcomes]
         latest = max(candidates, key=lambda o: o.id, default=None)
         result.append(
-            AgencyStatus(agency.id, agency.name, agency.level, agency.parent_id, agency.verified, urls, latest)
+            AgencyStatus(agency.id, agency.name, agency.level, agency.parent_id, agency.verified, urls, latest,
+                         agency.enabled)
         )
     return result
 

@@ -54,6 +54,28 @@ def test_a_gbk_registry_with_chinese_levels_is_imported_and_said_in_one_line(tmp
     assert err == f"{registry}: read as GB18030 (GBK), not UTF-8\n"
 
 
+def test_an_excel_registry_is_imported_and_a_broken_one_refused(tmp_path, db_url):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "name", "level", "parent", "listing_url", "verified", "备注"])
+    sheet.append(["xj-a", "甲县人民政府", "县级", None, "https://a.gov.cn/nb/", True, "ignored"])
+    sheet.append([None, None, None, None, None, None, None])  # a blank row in the middle, as sheets have
+    sheet.append(["xj-a-zhen", "甲县乙镇人民政府", "乡镇", "xj-a", "https://a.gov.cn/zhen/", False, None])
+    registry = tmp_path / "registry.xlsx"
+    book.save(registry)
+    code, out, err = invoke("sites", "import", str(registry), "--db", db_url)
+    assert (code, out, err) == (0, "2 added, 0 updated, 0 unchanged\n", "")
+    code, out, _ = invoke("sites", "list", "--db", db_url)
+    assert [line.split("\t")[:4] for line in out.splitlines()[1:]] == [
+        ["xj-a", "甲县人民政府", "county", ""], ["xj-a-zhen", "甲县乙镇人民政府", "township", "xj-a"]]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    code, out, err = invoke("sites", "import", str(broken), "--db", db_url)
+    assert code == 1 and err.startswith(f"nianbao: error: {broken}: not an Excel workbook") and err.count("\n") == 1
+
+
 def test_registry_import_is_idempotent_and_bad_files_change_nothing(tmp_path, db_url):
     registry = tmp_path / "sites.csv"
     registry.write_text(REGISTRY, encoding="utf-8")
@@ -108,7 +130,7 @@ def test_version_and_format_choices_are_shown():
     code, out, _ = invoke("--version")
     assert code == 0 and re.fullmatch(r"nianbao \d+\.\d+\.\d+\n", out)
     code, out, _ = invoke("audit", "--help")
-    assert code == 0 and "<table|json|csv|html>" in out
+    assert code == 0 and "<table|json|csv|html|xlsx>" in out
 
 
 def test_bad_arguments_get_one_line_errors(db_url):
@@ -118,7 +140,7 @@ def test_bad_arguments_get_one_line_errors(db_url):
     done = subprocess.run([sys.executable, "-m", "nianbao", "export", "--format", "xml", "--db", db_url],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert done.stderr.startswith("nianbao: error:") and "'xml' is not one of 'json', 'csv'" in done.stderr
+    assert done.stderr.startswith("nianbao: error:") and "'xml' is not one of 'json', 'csv', 'xlsx'" in done.stderr
     code, _, err = invoke("sites", "list", "--db", "nosuchdb://x")
     assert code == 1 and err.startswith("nianbao: error: cannot open the database")
 

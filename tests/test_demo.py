@@ -57,6 +57,7 @@ def demo_runs(tmp_path_factory):
         (blockers / name / "__init__.py").write_text(f"raise ImportError('the demo must not import {name}')\n")
     environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
     environment["PYTHONPATH"] = str(blockers)
+    environment["NIANBAO_DATABASE_URL"] = f"sqlite:///{work / 'mine.sqlite'}"  # the user's own: the demo leaves it be
     command = [sys.executable, "-m", "nianbao", "demo", "--format", "json"]
     runs = [
         subprocess.run(command, cwd=work, env=environment, capture_output=True, text=True, timeout=180)
@@ -65,10 +66,12 @@ def demo_runs(tmp_path_factory):
     return work, runs
 
 
-def test_demo_crawls_into_the_default_database_and_prints_the_audit(demo_runs):
+def test_demo_crawls_into_its_own_database_and_prints_the_audit(demo_runs):
     work, (first, _) = demo_runs
     assert first.returncode == 0, first.stderr[-3000:]
-    assert (work / "nianbao.sqlite").is_file()
+    assert (work / "nianbao-demo.sqlite").is_file()
+    assert not (work / "mine.sqlite").exists() and not (work / "nianbao.sqlite").exists()
+    assert first.stderr.splitlines()[-1].startswith("the sample is in sqlite:///nianbao-demo.sqlite")
     audit = json.loads(first.stdout)
     assert (audit["year"], audit["summary"]["total"]) == (2024, len(EXPECTED_STATUS))
     assert {row["agency_id"]: row["status"] for row in audit["rows"]} == EXPECTED_STATUS

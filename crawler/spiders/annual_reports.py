@@ -93,6 +93,7 @@ class ReportsSpider(Spider):
                 except ValueError as error:  # "www.x.gov.cn/…" without a scheme, typed into the registry
                     self.listings[url].fail(LAYOUT_CHANGED, f"invalid listing URL {url!r}: {error}")
                     continue
+                self.crawler.stats.inc_value("nianbao/listings_total")
                 yield self._listing_request(request, url, 1, None)
 
     # Listing pages
@@ -104,6 +105,8 @@ class ReportsSpider(Spider):
     def parse_listing(self, response: Response):
         root, page = response.meta["listing"], response.meta["page"]
         state = self.listings[root]
+        if page == 1:
+            self.crawler.stats.inc_value("nianbao/listings_answered")
         if not isinstance(response, TextResponse):
             state.fail(LAYOUT_CHANGED, f"{response.url} is not a page")
             return
@@ -122,9 +125,13 @@ class ReportsSpider(Spider):
 
     def listing_failed(self, failure: Failure) -> None:
         outcome, detail = classify_failure(failure)
-        self.listings[failure.request.meta["listing"]].fail(outcome, detail)
+        root = failure.request.meta["listing"]
+        self.listings[root].fail(outcome, detail)
         self.crawler.stats.inc_value(f"nianbao/listing_failed/{outcome}")
-        self.logger.warning("listing %s: %s", outcome, detail)
+        if failure.request.meta["page"] == 1:
+            self.crawler.stats.inc_value("nianbao/listings_answered")
+        # The one line a failing site gets on the console (Scrapy's own retry and robots.txt reports are not shown).
+        self.logger.warning("%s: %s: %s", self.attributor.owner(root) or root, outcome, detail)
 
     def _report_link(self, record: Record, root: str, state: ListingState, listing_unchanged: bool):
         url = urldefrag(record.url).url

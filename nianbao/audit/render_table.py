@@ -1,35 +1,47 @@
-"""The audit as Rich tables for a terminal: the summary by status and region, then one line per agency."""
+"""The audit as Rich tables for a terminal: the summary by status and region, then one line per agency, fitted to
+the terminal's width with names, ids and dates whole (nianbao.terminal)."""
 
 from __future__ import annotations
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
-from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, STATUSES, AuditResult
+from nianbao.audit.model import LEVEL_LABELS, STATUS_LABELS, STATUSES, AgencyAudit, AuditResult
+from nianbao.template import rule_label
+from nianbao.terminal import Column, fits, fitted_table
 
 STATUS_STYLES: dict[str, str] = {
     "published": "green", "published_late": "yellow", "missing": "bold red", "not_due": "dim",
     "unparseable": "magenta", "not_stored": "bold magenta", "unreachable": "cyan",
 }
+# Dropped from a narrow terminal first: the checks, then the counts and the level, region and deadline.
+AGENCY_COLUMNS = (
+    Column("地区 region", drop=3), Column("机关 agency"), Column("层级", drop=5), Column("状态 status"),
+    Column("截止 deadline", drop=2), Column("发布 published"), Column("逾期天数", justify="right", drop=4),
+    Column("错误/警告", justify="right", drop=6), Column("核查 checks", whole=False, drop=7),
+)
 
 
 def status_text(status: str) -> Text:
-    return Text(status, style=STATUS_STYLES[status])
+    return Text(STATUS_LABELS[status], style=STATUS_STYLES[status])
 
 
-def _summary(result: AuditResult) -> Table:
+def _summary(result: AuditResult, width: int | None):
     summary = result.summary
-    table = Table(title=f"{result.year} 年度报告发布情况 · as of {result.as_of.isoformat()}", title_justify="left")
-    table.add_column("地区 region")
-    for status in STATUSES:
-        table.add_column(Text(f"{status}\n{STATUS_LABELS[status]}", style=STATUS_STYLES[status]), justify="right")
-    table.add_column("total", justify="right")
-    for region_id, counts in summary.by_region.items():
-        # Text(), not str: scraped names may contain [brackets] that Rich would read as markup.
-        table.add_row(Text(summary.region_names[region_id]), *_counts(counts))
-    table.add_row(Text("all", style="bold"), *_counts(summary.by_status), end_section=True)
-    return table
+    rows = [(Text(summary.region_names[rid]), *_counts(counts)) for rid, counts in summary.by_region.items()]
+    rows.append((Text("合计 all", style="bold"), *_counts(summary.by_status)))
+    # Each status under its Chinese label and its code, or the label alone where both do not fit.
+    columns = [Column("地区 region"), *(Column(f"{STATUS_LABELS[s]}\n{s}", justify="right") for s in STATUSES),
+               Column("total", justify="right")]
+    if not fits(columns, rows, width):
+        columns = [Column("地区"), *(Column(STATUS_LABELS[s], justify="right") for s in STATUSES),
+                   Column("合计", justify="right")]
+    if not fits(columns, rows, width):  # a narrow terminal: the totals alone, one status a line
+        columns = [Column("状态 status"), Column("合计 all", justify="right")]
+        totals = _counts(summary.by_status)
+        rows = [(status_text(s), totals[i]) for i, s in enumerate(STATUSES)]
+    title = f"{result.year} 年度报告发布情况 · as of {result.as_of.isoformat()}"
+    return fitted_table(columns, rows, width, title=title, title_justify="left")
 
 
 def _counts(counts: dict[str, int]) -> list[Text]:
@@ -37,20 +49,14 @@ def _counts(counts: dict[str, int]) -> list[Text]:
     return [*cells, Text(str(sum(counts.values())), style="bold")]
 
 
-def _agencies(result: AuditResult) -> Table:
-    table = Table(show_lines=False)
-    for name, justify in (("地区", "left"), ("机关 agency", "left"), ("层级", "left"), ("status", "left"),
-                          ("deadline", "left"), ("published", "left"), ("days late", "right"),
-                          ("errors/warnings", "right"), ("checks", "left")):
-        table.add_column(name, justify=justify)
-    for row in result.rows:
-        table.add_row(
-            Text(row.region_name), Text(row.name), LEVEL_LABELS.get(row.level, row.level), status_text(row.status),
-            row.deadline.isoformat(), row.published.isoformat() if row.published else "—",
-            str(row.days_late) if row.days_late else "", _findings_count(row.errors, row.warnings),
-            Text(", ".join(c.rule for c in row.checks), style="yellow"),
-        )
-    return table
+def _agency_row(row: AgencyAudit) -> tuple:
+    # Text(), not str: scraped names may contain [brackets] that Rich would read as markup.
+    return (
+        Text(row.region_name), Text(row.name), LEVEL_LABELS.get(row.level, row.level), status_text(row.status),
+        row.deadline.isoformat(), row.published.isoformat() if row.published else "—",
+        str(row.days_late) if row.days_late else "", _findings_count(row.errors, row.warnings),
+        Text(", ".join(f"{rule_label(c.rule)}({c.rule})" for c in row.checks), style="yellow"),
+    )
 
 
 def _findings_count(errors: int, warnings: int) -> Text:
@@ -60,11 +66,12 @@ def _findings_count(errors: int, warnings: int) -> Text:
                          (str(warnings), "yellow" if warnings else "dim"))
 
 
-def render_table(result: AuditResult) -> Group:
-    """A renderable for `rich.console.Console.print`."""
+def render_table(result: AuditResult, width: int | None = None) -> Group:
+    """A renderable for `rich.console.Console.print`, fitted to `width` cells (None: as wide as it needs)."""
     notes = Text(
         f"{result.summary.total} agencies · {result.summary.with_errors} reports with parse errors · "
         f"{result.summary.with_checks} flagged by checks · {result.summary.unattributed_reports} reports unattributed",
         style="dim",
     )
-    return Group(_summary(result), notes, _agencies(result))
+    agencies = fitted_table(AGENCY_COLUMNS, [_agency_row(r) for r in result.rows], width)
+    return Group(_summary(result, width), notes, agencies)

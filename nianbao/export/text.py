@@ -1,4 +1,4 @@
-"""`nianbao export`: every stored report with its parsed tables, as JSON or as CSV with one row per cell."""
+"""The text exports: a JSON array of parse JSON, and CSV long (one row per cell) or wide (one row per report)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from nianbao.audit.formats import excel_safe
+from nianbao.export.layout import CELL_COLUMNS, HEAD, findings_counts, head_values
 
 TABLES = ("active_disclosure", "applications", "review_litigation")
 CSV_COLUMNS = ("agency_id", "agency_name", "year", "title", "published", "template", "source_url", "version",
@@ -48,5 +49,18 @@ def write_csv(reports: Iterable[dict], out: TextIO) -> int:
                 report.get("template") or "", report.get("source_url") or "", report.get("version") or ""]
         for table, row, column, value in cells(report):
             writer.writerow([excel_safe(v) for v in (*head, table, row, column, value)])
+        count += 1
+    return count
+
+
+def write_wide_csv(reports: Iterable[dict], out: TextIO) -> int:
+    """One row per report: who and which version, its error and warning counts, then every cell of the format under
+    the format's own Chinese labels (the same columns for every report; a blank cell stays empty, not 0)."""
+    writer = csv.writer(out)
+    writer.writerow([header for header, _ in HEAD] + ["错误数", "警告数"] + [c.header for c in CELL_COLUMNS])
+    count = 0
+    for report in reports:
+        values = [*head_values(report), *findings_counts(report), *(c.value(report) for c in CELL_COLUMNS)]
+        writer.writerow([excel_safe(v) for v in values])
         count += 1
     return count
