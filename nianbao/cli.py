@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 import typer
 
 app = typer.Typer(help="Harvest and check 政府信息公开工作年度报告 (government information-disclosure annual reports).",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode="markdown")  # a docstring's line breaks are not the help's
 
 
 def _print_version(wanted: bool) -> None:
