@@ -120,7 +120,10 @@ def test_table_shows_summary_and_every_agency():
     assert out.index("published_late") < out.index("托里县哈图镇人民政府")  # the summary comes first
     for agency in AGENCIES:
         assert agency.name in out
-    assert "2025-02-05" in out and "copied_text" in out
+    assert "2025-02-05" in out and "内容雷同(copied_text)" in out
+    # The reports no registered agency claims are named, with where they were published.
+    result = sample_audit()
+    assert result.unattributed and all(r.agency_name in out and r.source_url in out for r in result.unattributed)
 
 
 def test_table_does_not_read_scraped_names_as_markup():

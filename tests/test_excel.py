@@ -55,7 +55,7 @@ def test_audit_workbook_matches_the_json_audit(stored, tmp_path):
     assert (code, out, err) == (0, "", "")
     audit = _json("audit", "--year", "2024", *AS_OF, "--format", "json", "--db", stored)
     book = openpyxl.load_workbook(book_path)
-    assert book.sheetnames == ["汇总", "机关", "下级完成情况"]
+    assert book.sheetnames == ["汇总", "机关", "下级完成情况", "未归属报告"]
 
     agencies = book["机关"]
     rows = _rows(agencies)
@@ -87,6 +87,10 @@ def test_audit_workbook_matches_the_json_audit(stored, tmp_path):
         assert values[3] == expected["subordinates"]
         assert values[4:4 + len(STATUSES)] == [expected["by_status"][s] for s in STATUSES]
         assert (values[-2] or "") == "、".join(expected["missing"])
+    unclaimed = _rows(book["未归属报告"])
+    assert unclaimed[0] == ["发布机关", "发布日期", "报告标题", "来源网址"]
+    assert unclaimed[1:] == [[u["agency"], u["published"], u["title"], u["source_url"]] for u in audit["unattributed"]]
+    assert [u["agency"] for u in audit["unattributed"]] == ["塔城市人民政府"]
 
 
 def test_export_workbook_holds_every_value_of_the_json_export(stored, tmp_path):

@@ -21,6 +21,9 @@ AGENCY_COLUMNS = (
     Column("错误/警告", justify="right", drop=6), Column("核查 checks", whole=False, drop=7),
 )
 
+UNATTRIBUTED_COLUMNS = (Column("发布机关 published by"), Column("发布 published", drop=1),
+                        Column("标题 title", whole=False, drop=2), Column("网址 url", whole=False))
+
 
 def status_text(status: str) -> Text:
     return Text(STATUS_LABELS[status], style=STATUS_STYLES[status])
@@ -74,4 +77,9 @@ def render_table(result: AuditResult, width: int | None = None) -> Group:
         style="dim",
     )
     agencies = fitted_table(AGENCY_COLUMNS, [_agency_row(r) for r in result.rows], width)
-    return Group(_summary(result, width), notes, agencies)
+    parts = [_summary(result, width), notes, agencies]
+    if result.unattributed:  # reports of the year no registered agency claims: who published them, and where
+        parts.append(fitted_table(UNATTRIBUTED_COLUMNS, [
+            (Text(r.agency_name), r.published.isoformat() if r.published else "—", Text(r.title), Text(r.source_url))
+            for r in result.unattributed], width, title="未归属报告 unattributed reports", title_justify="left"))
+    return Group(*parts)

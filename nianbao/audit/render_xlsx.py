@@ -1,5 +1,6 @@
 """The audit as an Excel workbook for the offices that act on it: a summary sheet, every agency on one sheet (the
-CSV's Chinese columns, the status cell coloured, header row frozen, filters on), and the subordinates' completeness."""
+CSV's Chinese columns, the status cell coloured, header row frozen, filters on), the subordinates' completeness, and
+the reports no registered agency claims."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ STATUS_FILLS: dict[str, str] = {
     "unparseable": "#E1BEE7", "not_stored": "#F8BBD0", "unreachable": "#B3E5FC",
 }
 STATUS_COLUMN = CSV_COLUMNS.index("状态")
+UNATTRIBUTED_HEADERS = ("发布机关", "发布日期", "报告标题", "来源网址")
 HIERARCHY_HEADERS = ("机关代码", "机关名称", "层级", "下级机关数", *(STATUS_LABELS[s] for s in STATUSES),
                      "未发布的下级", "逾期发布的下级")
 
@@ -29,6 +31,7 @@ def write_xlsx(result: AuditResult, out: BinaryIO) -> None:
     _summary(book.add_worksheet("汇总"), result, formats)
     _agencies(book.add_worksheet("机关"), result, formats)
     _hierarchy(book.add_worksheet("下级完成情况"), result, formats)
+    _unattributed(book.add_worksheet("未归属报告"), result, formats)
     book.close()
 
 
@@ -78,3 +81,13 @@ def _hierarchy(sheet, result: AuditResult, formats) -> None:
              "、".join(c.missing), "、".join(c.late)) for c in result.completeness]
     _table(sheet, 0, HIERARCHY_HEADERS, rows, formats)
     sheet.autofilter(0, 0, max(len(rows), 1), len(HIERARCHY_HEADERS) - 1)
+
+
+def _unattributed(sheet, result: AuditResult, formats) -> None:
+    """The year's reports that no registered agency claims, under the name they were published by."""
+    sheet.freeze_panes(1, 1)
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(2, 3, 40)
+    rows = [(r.agency_name, r.published.isoformat() if r.published else None, r.title, r.source_url)
+            for r in result.unattributed]
+    _table(sheet, 0, UNATTRIBUTED_HEADERS, rows, formats)
