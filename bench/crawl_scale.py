@@ -100,12 +100,14 @@ def kind_of(url: str, kinds: dict[str, str]) -> str:
     return kinds.get(url, "listing")  # everything else the crawl asks for is listing pages (or their aliases)
 
 
-def crawl(web: FixtureWeb, db_url: str, log: Path, profile: Path | None = None) -> tuple[float, int, int]:
+def crawl(web: FixtureWeb, db_url: str, log: Path, profile: Path | None = None,
+          settings: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in KiB, exit code) of one `scrapy crawl reports` into db_url, as a child process;
-    with `profile`, the crawl process runs under cProfile and writes its statistics there."""
+    with `profile`, the crawl process runs under cProfile and writes its statistics there; `settings` add to
+    SETTINGS."""
     profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
     command = [sys.executable, *profiler, "-m", "scrapy", "crawl", "reports", "-s", f"NIANBAO_DATABASE_URL={db_url}"]
-    for name, value in SETTINGS.items():
+    for name, value in {**SETTINGS, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
     environment["NIANBAO_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the fixture web answers on loopback

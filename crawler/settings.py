@@ -52,6 +52,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Responses pass from high numbers to low: decompression (590) first, then encoding, then challenge detection.
     "crawler.middlewares.BlockedPageMiddleware": 580,
     "crawler.middlewares.EncodingFixMiddleware": 585,
+    # Next to the downloader: requests as sent, responses as received (crawler.archive).
+    "crawler.archive.EvidenceArchiveMiddleware": 950,
 }
 
 # `scrapy crawl reports -O items.jsonl` writes document bytes as base64.
@@ -104,3 +106,8 @@ NIANBAO_LOCK_TTL = int(os.environ.get("NIANBAO_LOCK_TTL", "300"))
 # NIANBAO_RECHECK_DAYS: a stored report listed on an unchanged listing page is asked for again once in this many
 # nights (crawler.fetchstate.is_due); 0 asks every night.
 NIANBAO_RECHECK_DAYS = int(os.environ.get("NIANBAO_RECHECK_DAYS", "7"))
+# NIANBAO_ARCHIVE: "0" keeps no evidence archive. NIANBAO_ARCHIVE_DIR: its folder (default: beside the SQLite file,
+# storage.archive.archive_dir). NIANBAO_ARCHIVE_MAX_MB: a WARC file is closed for a new one at this size.
+NIANBAO_ARCHIVE = os.environ.get("NIANBAO_ARCHIVE", "1") not in ("0", "false", "False", "off")
+NIANBAO_ARCHIVE_DIR = os.environ.get("NIANBAO_ARCHIVE_DIR", "")
+NIANBAO_ARCHIVE_MAX_MB = int(os.environ.get("NIANBAO_ARCHIVE_MAX_MB", "1024"))

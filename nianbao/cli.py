@@ -324,6 +324,58 @@ def export(year: Annotated[int | None, typer.Option(help="Only reports on this y
         writer[fmt](iter_reports(session, year), stream)
 
 
+@app.command()
+def evidence(agency: Annotated[str, typer.Argument(metavar="AGENCY", help="The agency's registry id.")],
+             year: Annotated[int, typer.Option(help="The year reported on.")],
+             as_of: Annotated[str | None, typer.Option(help="Judge deadlines as of YYYY-MM-DD; default today.")] = None,
+             fmt: Annotated[Literal["text", "json"], typer.Option("--format", help="How to print it.")] = "text",
+             db: DbOption = None):
+    """Why the audit says what it says of one agency: its report's fetch and WARC record, or the listing pages
+    read in the last run (times, digests, WARC records) that held no report of the year."""
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from nianbao import audit as auditing
+    from nianbao.evidence import UnknownAgency, gather
+    from nianbao.evidence_text import render_text
+    from storage.archive import archive_dir
+    from storage.db import read_only
+
+    try:
+        when = date.fromisoformat(as_of) if as_of else date.today()
+        settings = auditing.Settings.from_env(os.environ)
+    except ValueError as exc:
+        fail(f"bad --as-of or setting: {exc}")
+    archive = archive_dir(db, os.environ.get("NIANBAO_ARCHIVE_DIR"))
+    with database(db) as engine, Session(read_only(engine)) as session, busy(f"auditing {year}"):
+        try:
+            found = gather(session, agency, year, when, settings, archive)
+        except UnknownAgency as exc:
+            fail(str(exc))
+    text = json.dumps(found, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else render_text(found)
+    typer.echo(text, nl=False)
+
+
+@app.command()
+def get(wanted: Annotated[str, typer.Argument(
+            metavar="REPORT|SHA256", help="A report (its id, or AGENCY/YEAR: its current document) or a sha256.")],
+        out: Annotated[Path, typer.Option(help="The file to write the original bytes to.")],
+        db: DbOption = None):
+    """Write a stored original (a report's document, an attachment) back out, byte for byte."""
+    from sqlalchemy.orm import Session
+
+    from storage.db import read_only
+    from storage.evidence_reads import original_bytes
+
+    check_writable(out)
+    with database(db) as engine, Session(read_only(engine)) as session:
+        data = original_bytes(session, wanted)
+    if data is None:
+        fail(f"no stored report or document {wanted!r}")
+    write_file(out, lambda stream: stream.write(data))
+
+
 def write_file(out: Path, write) -> None:
     """`write(stream)` into a temporary file beside `out`, renamed over it only when complete: a failure (or a full
     disk) never leaves half a workbook behind, nor destroys the last good one."""

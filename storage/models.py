@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -32,6 +33,7 @@ RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 # "incomplete": recorded for every site a run takes, replaced by the real outcome when the run finishes it; one left
 # behind (a crawl that died or could not store) proves nothing about the site.
 OUTCOMES = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
+WARC_RECORD_TYPES = ("response", "revisit")  # a revisit: a 304, whose payload is the stored copy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -301,6 +303,31 @@ class UnstoredReport(Base):
     listing_url: Mapped[str] = mapped_column(Text)
     cause: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WarcRecord(Base):
+    """Where one response a crawl received lies in the evidence archive (crawler/archive.py), and its digests."""
+
+    __tablename__ = "warc_records"
+    __table_args__ = (one_of("record_type", WARC_RECORD_TYPES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SET NULL: evidence outlives the bookkeeping of the run that gathered it.
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text, index=True)
+    # The registered listing page the response was read for (its pagination pages too); null for other fetches.
+    listing_url: Mapped[str | None] = mapped_column(Text, index=True)
+    status: Mapped[int]
+    fetched_at: Mapped[datetime]
+    record_type: Mapped[str]
+    record_id: Mapped[str] = mapped_column(unique=True)  # WARC-Record-ID, "<urn:uuid:…>"
+    file: Mapped[str] = mapped_column(Text)  # the WARC file's name inside the archive folder
+    offset: Mapped[int] = mapped_column(BigInteger)  # of the record's gzip member
+    length: Mapped[int] = mapped_column(BigInteger)  # of the compressed record
+    # Both over the body as it came (any Content-Encoding kept), as in WARC. A revisit carries its original's; both
+    # are null when the original came before the archive was kept.
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # hex, as documents.sha256
+    payload_digest: Mapped[str | None]  # WARC-Payload-Digest as written ("sha1:BASE32")
 
 
 # ---- Crawl locks (storage/locks.py) and tables other programs own in this database --------------------------------

@@ -73,7 +73,9 @@ def run_crawl(
     command += ["-s", f"NIANBAO_DATABASE_URL={db_url}"]
     if sites:
         command += ["-a", "site=" + ",".join(sites)]
-    for name, value in {**FAST, **(settings or {})}.items():
+    # Beside a SQLite file the evidence archive is in the test's folder; for PostgreSQL it would be the repository.
+    archive = {} if db_url.startswith("sqlite") else {"NIANBAO_ARCHIVE_DIR": str(out.parent / "archive")}
+    for name, value in {**FAST, **archive, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     # Only the fixture answers: no inherited proxy, no NIANBAO_ settings of the developer's shell.
     environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
