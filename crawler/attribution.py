@@ -59,6 +59,10 @@ class Attributor:
         ids = self.owners.get(listing_url, [])
         return max(ids, key=lambda i: LEVEL_RANK.get(self.sites[i].level, 0), default=None)
 
+    def owner_names(self, listing_url: str) -> list[str]:
+        """The names of every agency registering a listing page."""
+        return [self.sites[i].name for i in self.owners.get(listing_url, [])]
+
     def from_title(self, title: str, listing_url: str) -> Attribution | None:
         """The agency named in the title; Attribution(None, name) for an unregistered one; None if it names none."""
         who = title_agency(title)

@@ -91,6 +91,7 @@ class SiteOutcome:
 
     site_id: str
     outcome: str  # ok, nothing_found, layout_changed, blocked, unreachable
+    failure_class: str | None  # what went wrong, finer (crawler.outcomes); None when it went well
     detail: str
     listing_urls: list[str]
     platforms: list[str]

@@ -8,6 +8,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.response import get_meta_refresh
 
 from crawler.database import CrawlDatabase, remember_listing, stored_listing
 from crawler.encoding import is_text, page_encoding
@@ -108,15 +109,36 @@ class OffsiteRedirectMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        location = response.headers.get(b"Location")
         followable = getattr(self.crawler.spider, "followable", None)
-        if response.status not in REDIRECT_STATUSES or not location or followable is None:
-            return response
-        target = urljoin(request.url, location.decode("latin-1"))
-        if followable(target):
+        target = self.redirect_target(request, response)
+        if target is None or followable is None or followable(target):
             return response
         self.crawler.stats.inc_value("nianbao/offsite_redirects")
         raise OffsiteRedirect(f"redirected off the site to {target}")
+
+    def redirect_target(self, request: Request, response: Response) -> str | None:
+        location = response.headers.get(b"Location")
+        if response.status not in REDIRECT_STATUSES or not location:
+            return None
+        return urljoin(request.url, location.decode("latin-1"))
+
+
+class OffsiteMetaRefreshMiddleware(OffsiteRedirectMiddleware):
+    """The same for a `<meta http-equiv="refresh">` that Scrapy's MetaRefreshMiddleware (580) would follow off the
+    site: the old portal's index page pointing at a new domain. It reads the page, so it sits after decompression."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.enabled = settings.getbool("METAREFRESH_ENABLED")
+        self.ignore_tags = settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = settings.getint("METAREFRESH_MAXDELAY")
+
+    def redirect_target(self, request: Request, response: Response) -> str | None:
+        if not self.enabled or request.meta.get("dont_redirect") or not isinstance(response, HtmlResponse):
+            return None
+        interval, url = get_meta_refresh(response, ignore_tags=self.ignore_tags)
+        return url if url and interval < self.max_delay else None
 
 
 class CallbackFailureMiddleware:

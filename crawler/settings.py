@@ -44,6 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.addresses.PrivateAddressMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a redirect before Scrapy's (600) follows it
+    "crawler.middlewares.OffsiteMetaRefreshMiddleware": 582,  # a decoded page, before Scrapy's meta refresh (580)
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ConditionalRequestsMiddleware": 570,
     # Sees a listing page after truncation, challenge and encoding checks: only a whole, good page is kept.

@@ -197,6 +197,40 @@ def sites_list(db: DbOption = None):
     console.print(fitted_table(columns, shown, console.width))
 
 
+@sites.command("health")
+def sites_health(fmt: Annotated[Literal["table", "json"], typer.Option("--format", help="How to print it.")] = "table",
+                 db: DbOption = None):
+    """The sites whose crawls keep failing, longest broken first: the last run's failure class, how many runs in a
+    row failed, since when, and the last run's message. A site drops out once a run finds its reports."""
+    from dataclasses import asdict
+
+    from sqlalchemy.orm import Session
+
+    from nianbao.terminal import Column, fitted_table
+    from storage.db import read_only
+    from storage.health import broken_sites
+
+    with database(db) as engine, Session(read_only(engine)) as session:
+        broken = broken_sites(session)
+    if fmt == "json":
+        rows = [{**asdict(site), "failing_since": site.failing_since.isoformat()} for site in broken]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    rows = [(site.id, site.name, site.failure_class, str(site.consecutive_failures),
+             f"{site.failing_since:%Y-%m-%d %H:%M}", " ".join((site.last_message or "").split())) for site in broken]
+    if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
+        for row in (("id", "name", "class", "failures", "failing since (UTC)", "last message"), *rows):
+            typer.echo("\t".join(row))
+        return
+    if not rows:
+        typer.echo("no site is failing")
+        return
+    columns = (Column("id"), Column("name", drop=2), Column("class"), Column("failures", justify="right"),
+               Column("failing since (UTC)"), Column("last message", whole=False, drop=1))
+    console = terminal()
+    console.print(fitted_table(columns, rows, console.width))
+
+
 @sites.command("remove")
 def sites_remove(agency_id: Annotated[str, typer.Argument(metavar="ID", help="The agency's registry id.")],
                  db: DbOption = None):

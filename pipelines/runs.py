@@ -6,6 +6,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.database import CrawlDatabase, StorageUnavailable
 from crawler.items import SiteOutcome
+from crawler.outcomes import NOTHING_FOUND
 from crawler.run import RunKeeper
 from storage.runs import INCOMPLETE, record_site_outcome
 
@@ -28,19 +29,26 @@ class CrawlRunPipeline:
     async def process_item(self, item):
         if not isinstance(item, SiteOutcome):
             return item
-        outcome = _STORED.get(item.outcome) or ("found" if item.reports else "nothing_found")
+        outcome, failure_class = _stored_outcome(item)
         message = item.detail or None
         keeper = RunKeeper.of(self.crawler)
         if item.site_id in keeper.lost:  # a report of it was lost without a record: its list proves no absence
-            outcome, message = INCOMPLETE, f"a report was lost: {keeper.lost[item.site_id]}"
+            outcome, failure_class, message = INCOMPLETE, INCOMPLETE, f"a report was lost: {keeper.lost[item.site_id]}"
         counts = {what: self.stats.get_value(f"nianbao/agency/{item.site_id}/{what}", 0)
                   for what in ("new", "revised", "errors")}
         try:
             await self.database.store(
-                record_site_outcome, keeper.run_id, item.site_id, outcome, message=message,
+                record_site_outcome, keeper.run_id, item.site_id, outcome, message=message, failure_class=failure_class,
                 pages=item.listing_pages, reports_found=item.reports, reports_new=counts["new"],
                 reports_revised=counts["revised"], errors=counts["errors"],
             )
         except StorageUnavailable as error:
             raise DropItem(f"outcome of {item.site_id} not recorded: {error}") from error
         return item
+
+
+def _stored_outcome(item: SiteOutcome) -> tuple[str, str | None]:
+    """The stored outcome and failure class: "ok" is found when the site has reports of its own, else nothing found."""
+    if item.outcome in _STORED:
+        return _STORED[item.outcome], item.failure_class
+    return ("found", None) if item.reports else ("nothing_found", NOTHING_FOUND)

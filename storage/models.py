@@ -33,6 +33,10 @@ RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 # "incomplete": recorded for every site a run takes, replaced by the real outcome when the run finishes it; one left
 # behind (a crawl that died or could not store) proves nothing about the site.
 OUTCOMES = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
+# What went wrong at a site, finer than its outcome (crawler.outcomes); null for "found", and for rows recorded before
+# it was kept or by a run that never finished the site, whose outcome then says it.
+FAILURE_CLASSES = ("dns_failure", "refused", "timeout", "connection_failed", "http_4xx_gone", "http_5xx",
+                   "redirected_offsite", "blocked", "layout_changed", "nothing_found", "crawler_error", "incomplete")
 WARC_RECORD_TYPES = ("response", "revisit")  # a revisit: a 304, whose payload is the stored copy
 
 NAMING_CONVENTION = {
@@ -254,12 +258,15 @@ class SiteOutcome(Base):
     """What one crawl run found at one site (an agency id or a listing URL)."""
 
     __tablename__ = "site_outcomes"
-    __table_args__ = (UniqueConstraint("run_id", "site_key"), one_of("outcome", OUTCOMES))
+    __table_args__ = (
+        UniqueConstraint("run_id", "site_key"), one_of("outcome", OUTCOMES), one_of("failure_class", FAILURE_CLASSES)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
     site_key: Mapped[str] = mapped_column(Text, index=True)
     outcome: Mapped[str]
+    failure_class: Mapped[str | None]
     pages: Mapped[int] = mapped_column(default=0)
     reports_found: Mapped[int] = mapped_column(default=0)
     reports_new: Mapped[int] = mapped_column(default=0)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from storage.db import dialect_insert
 from storage.locks import is_dead_here
 from storage.models import (
+    FAILURE_CLASSES,
     OUTCOMES,
     RUN_STATUSES,
     TRIGGERS,
@@ -70,18 +71,22 @@ def record_site_outcome(
     outcome: str,
     *,
     message: str | None = None,
+    failure_class: str | None = None,
     **counts: int,
 ) -> None:
     """Record what a run found at a site (an agency id or a listing URL); recording it again in the run replaces it.
 
+    failure_class: what went wrong, finer than the outcome (storage.models.FAILURE_CLASSES).
     counts: any of pages, reports_found, reports_new, reports_revised, errors (missing ones are 0).
     """
     _require(outcome, OUTCOMES, "outcome")
+    if failure_class is not None:
+        _require(failure_class, FAILURE_CLASSES, "failure class")
     unknown = set(counts) - set(COUNTS)
     if unknown:
         raise TypeError(f"unknown counts: {', '.join(sorted(unknown))} (expected {', '.join(COUNTS)})")
     values = {name: counts.get(name, 0) for name in COUNTS}
-    values |= {"outcome": outcome, "message": message, "recorded_at": utcnow()}
+    values |= {"outcome": outcome, "failure_class": failure_class, "message": message, "recorded_at": utcnow()}
     stmt = dialect_insert(session, SiteOutcome.__table__).values(run_id=run_id, site_key=site_key, **values)
     session.execute(stmt.on_conflict_do_update(index_elements=["run_id", "site_key"], set_=values))
 

@@ -51,5 +51,5 @@ def test_a_listing_page_whose_callback_raises_proves_no_absence(tmp_path):
     spider.listings[LISTING] = ListingState(LISTING)
     request = Request(LISTING, meta={"listing": LISTING})
     assert middleware.process_spider_exception(_failing(request), IndexError("y")) is None
-    outcome, detail = spider.listings[LISTING].outcome()
-    assert outcome == "unreachable" and "IndexError: y" in detail
+    outcome, failure_class, detail = spider.listings[LISTING].outcome()
+    assert (outcome, failure_class) == ("unreachable", "crawler_error") and "IndexError: y" in detail

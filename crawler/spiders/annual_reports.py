@@ -14,16 +14,19 @@ from twisted.python.failure import Failure
 
 from crawler.attachments import DOCUMENT_KINDS, Attachment, find_attachments, page_holds_report
 from crawler.attribution import Attribution, Attributor
+from crawler.columns import foreign_column, moved_home
 from crawler.database import CrawlDatabase, StorageUnavailable
 from crawler.fetchstate import FetchState, is_due
 from crawler.items import FetchedDocument, ReportItem, SiteOutcome, UnchangedItem
 from crawler.links import is_report_title, report_year
 from crawler.middlewares import UNCHANGED_LISTING
 from crawler.outcomes import (
+    CRAWLER_ERROR,
     LAYOUT_CHANGED,
     UNREACHABLE,
     ListingState,
     OffsiteRedirect,
+    Verdict,
     classify_failure,
     is_refused_by_us,
     worst,
@@ -91,7 +94,8 @@ class ReportsSpider(Spider):
                 try:
                     request = Request(url)
                 except ValueError as error:  # "www.x.gov.cn/…" without a scheme, typed into the registry
-                    self.listings[url].fail(LAYOUT_CHANGED, f"invalid listing URL {url!r}: {error}")
+                    invalid = f"invalid listing URL {url!r}: {error}"
+                    self.listings[url].fail(Verdict(LAYOUT_CHANGED, LAYOUT_CHANGED, invalid))
                     continue
                 self.crawler.stats.inc_value("nianbao/listings_total")
                 yield self._listing_request(request, url, 1, None)
@@ -108,8 +112,10 @@ class ReportsSpider(Spider):
         if page == 1:
             self.crawler.stats.inc_value("nianbao/listings_answered")
         if not isinstance(response, TextResponse):
-            state.fail(LAYOUT_CHANGED, f"{response.url} is not a page")
+            state.fail(Verdict(LAYOUT_CHANGED, LAYOUT_CHANGED, f"{response.url} is not a page"))
             return
+        if page == 1:
+            self._check_column(response, root, state)
         platform = named(response.meta["platform"]) if response.meta["platform"] else detect(response)
         state.platforms.add(platform.name)
         state.pages += 1
@@ -123,15 +129,30 @@ class ReportsSpider(Spider):
         for request, number in platform.pages(response, page, self.max_pages):
             yield self._listing_request(request, root, number, platform.name)
 
+    def _check_column(self, response: TextResponse, root: str, state: ListingState) -> None:
+        """The registered listing now answering with the home page is a failure whatever links it shows; another
+        column's page is judged at the end, by whether it held a report (ListingState.outcome)."""
+        home = moved_home(response, root)
+        if home:
+            self._fail_listing(root, Verdict(LAYOUT_CHANGED, LAYOUT_CHANGED, home))
+            return
+        state.foreign_column = foreign_column(response, self.attributor.owner_names(root))
+
     def listing_failed(self, failure: Failure) -> None:
-        outcome, detail = classify_failure(failure)
+        verdict = classify_failure(failure)
         root = failure.request.meta["listing"]
-        self.listings[root].fail(outcome, detail)
-        self.crawler.stats.inc_value(f"nianbao/listing_failed/{outcome}")
+        self.crawler.stats.inc_value(f"nianbao/listing_failed/{verdict.failure_class}")
         if failure.request.meta["page"] == 1:
             self.crawler.stats.inc_value("nianbao/listings_answered")
-        # The one line a failing site gets on the console (Scrapy's own retry and robots.txt reports are not shown).
-        self.logger.warning("%s: %s: %s", self.attributor.owner(root) or root, outcome, detail)
+        self._fail_listing(root, verdict)
+
+    def _fail_listing(self, root: str, verdict: Verdict) -> None:
+        self.listings[root].fail(verdict)
+        # The one line a failing site gets on the console (Scrapy's own retry and robots.txt reports are not shown),
+        # with the failure class where it says more than the outcome: "unreachable (dns_failure)", "blocked".
+        outcome, failure_class, detail = verdict
+        said = outcome if failure_class == outcome else f"{outcome} ({failure_class})"
+        self.logger.warning("%s: %s: %s", self.attributor.owner(root) or root, said, detail)
 
     def _report_link(self, record: Record, root: str, state: ListingState, listing_unchanged: bool):
         url = urldefrag(record.url).url
@@ -236,7 +257,7 @@ class ReportsSpider(Spider):
         if isinstance(failure.value, OffsiteRedirect):  # said, and asked again next time: the site may mend it
             kwargs["item"].error = f"attachment {failure.request.url}: {failure.value}"
         elif not is_refused_by_us(failure):
-            kwargs["item"].error = f"attachment {failure.request.url}: {classify_failure(failure)[1]}"
+            kwargs["item"].error = f"attachment {failure.request.url}: {classify_failure(failure).detail}"
             self.logger.warning("report %s: %s", kwargs["item"].url, kwargs["item"].error)
         yield from self._next_attachment(kwargs["item"], kwargs["pending"])
 
@@ -250,7 +271,7 @@ class ReportsSpider(Spider):
             item.error = f"not fetched: {failure.value} ({failure.request.url})"
         else:
             self.crawler.stats.inc_value("nianbao/reports/failed")
-            item.error = classify_failure(failure)[1]
+            item.error = classify_failure(failure).detail
         self.logger.warning("report %s: %s", item.url, item.error)
         yield item
 
@@ -267,7 +288,7 @@ class ReportsSpider(Spider):
             item = kwargs["item"]
         else:
             if "listing" in request.meta:  # the list was not read whole: unreachable, as far as absence goes
-                self.listings[request.meta["listing"]].fail(UNREACHABLE, cause)
+                self.listings[request.meta["listing"]].fail(Verdict(UNREACHABLE, CRAWLER_ERROR, cause))
             return None
         item.error = cause
         return [self._finish(item) if item.documents else item]
@@ -317,13 +338,14 @@ class ReportsSpider(Spider):
             states = [self.listings[url] for url in site.listing_urls]
             if not states:
                 continue
-            outcome, detail = worst([state.outcome() for state in states])
-            stats.set_value(f"nianbao/site/{site.id}/outcome", outcome)
-            stats.inc_value(f"nianbao/outcome/{outcome}")
+            verdict = worst([state.outcome() for state in states])
+            stats.set_value(f"nianbao/site/{site.id}/outcome", verdict.outcome)
+            stats.inc_value(f"nianbao/outcome/{verdict.outcome}")
             yield SiteOutcome(
                 site_id=site.id,
-                outcome=outcome,
-                detail=detail,
+                outcome=verdict.outcome,
+                failure_class=verdict.failure_class,
+                detail=verdict.detail,
                 listing_urls=list(site.listing_urls),
                 platforms=sorted(set().union(*(state.platforms for state in states))),
                 listing_pages=sum(state.pages for state in states),
