@@ -82,6 +82,7 @@ NIANBAO_PROGRESS = False
 ITEM_PIPELINES = {
     "pipelines.documents.DocumentPipeline": 100,
     "pipelines.store.StorePipeline": 500,
+    "pipelines.withdrawals.WithdrawalPipeline": 700,
     "pipelines.runs.CrawlRunPipeline": 800,
 }
 LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")

@@ -410,6 +410,30 @@ def get(wanted: Annotated[str, typer.Argument(
     write_file(out, lambda stream: stream.write(data))
 
 
+@app.command()
+def history(agency: Annotated[str, typer.Argument(
+                metavar="AGENCY", help="A registry id, or the name an unregistered agency's reports are under.")],
+            year: Annotated[int | None, typer.Option(help="Only the report on this year.")] = None,
+            fmt: Annotated[Literal["text", "json"], typer.Option("--format", help="How to print it.")] = "text",
+            db: DbOption = None):
+    """Every stored version of an agency's reports, oldest first, and what each changed: the cells (from what to
+    what, under the format's labels) and the text's lines."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.history import as_data, render_text
+    from storage.db import read_only
+    from storage.history import agency_history
+
+    with database(db) as engine, Session(read_only(engine)) as session:
+        reports = agency_history(session, agency, year)
+    if reports is None:
+        fail(f"no registered agency {agency!r} and no report stored under that name (`nianbao sites list`)")
+    if fmt == "json":
+        typer.echo(json.dumps(as_data(reports), ensure_ascii=False, indent=1))
+    else:
+        typer.echo(render_text(reports, agency), nl=False)
+
+
 def write_file(out: Path, write) -> None:
     """`write(stream)` into a temporary file beside `out`, renamed over it only when complete: a failure (or a full
     disk) never leaves half a workbook behind, nor destroys the last good one."""

@@ -222,6 +222,10 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("rules_implausible", "warning", "规章数据存疑",
          "规章 reported by an agency below the level that may make them (provinces and cities with districts)"),
     Rule("all_zero", "warning", "数据全为零", "every figure in the three tables is 0, from a county or prefecture"),
+    Rule("withdrawn", "warning", "已撤下",
+         "the report was published, then left its listing and its URL answers 404/410; it is kept here"),
+    Rule("revised", "info", "发布后修改",
+         "the report's cells or text changed after it was first stored (nianbao history shows the changes)"),
 )}
 
 

@@ -10,8 +10,9 @@ from datetime import date
 from sys import intern
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from nianbao.revisions import is_revision
 from nianbao.template import APPLICANT_COLUMNS
 from storage.cells import stored_number
 from storage.models import Agency, ListingPage, Report, ReportCell, ReportFinding, ReportVersion, SiteOutcome
@@ -41,6 +42,8 @@ class VersionFacts:
     carried: list[float | None] = field(default_factory=lambda: [None] * len(APPLICANT_COLUMNS))
     numbers: int | None = None
     nonzero: int | None = None
+    revisions: list[tuple[int, int, int, int]] = field(default_factory=list)  # nianbao.audit.facts.Revision
+    withdrawn: tuple[str, str] | None = None  # ISO date, reason
 
 
 def _rows(session: Session, stmt):
@@ -94,6 +97,8 @@ def current_version_facts(session: Session, year: int, findings: Iterable[str], 
     _add_findings(session, by_id, current, tuple(findings), tuple(rules))
     _add_cells(session, by_id, year)
     _add_counts(session, by_id, years)
+    _add_revisions(session, by_id, year)
+    _add_withdrawals(session, by_id, year)
     return list(by_id.values())
 
 
@@ -152,6 +157,29 @@ def _add_counts(session: Session, by_id: dict[int, VersionFacts], years: list[in
     for version_id, count, nonzero_count in _rows(session, stmt):
         if count:
             by_id[version_id].numbers, by_id[version_id].nonzero = count, nonzero_count or 0
+
+
+def _add_revisions(session: Session, by_id: dict[int, VersionFacts], year: int) -> None:
+    """The versions of this year's reports, up to the current one, that changed cells or text (few: most reports
+    are never revised). A version kept but not made current (a suspect fetch) is no revision of what is shown."""
+    current = aliased(ReportVersion)
+    stmt = (select(Report.current_version_id, ReportVersion.version, ReportVersion.changes)
+            .join(current, current.id == Report.current_version_id)
+            .join(ReportVersion, ReportVersion.report_id == Report.id)
+            .where(Report.year == year, ReportVersion.changes.is_not(None), ReportVersion.version <= current.version)
+            .order_by(ReportVersion.version))
+    for version_id, number, changes in _rows(session, stmt):
+        if version_id in by_id and is_revision(changes):
+            text = changes["text"]
+            by_id[version_id].revisions.append((number, len(changes["cells"]), text["added"], text["removed"]))
+
+
+def _add_withdrawals(session: Session, by_id: dict[int, VersionFacts], year: int) -> None:
+    stmt = (select(Report.current_version_id, Report.withdrawn_at, Report.withdrawn_reason)
+            .where(Report.year == year, Report.withdrawn_at.is_not(None)))
+    for version_id, when, reason in _rows(session, stmt):
+        if version_id in by_id:
+            by_id[version_id].withdrawn = (when.date().isoformat(), reason or "")
 
 
 def text_sketches(session: Session, version_ids: Iterable[int]) -> Iterator[tuple[int, bytes | None]]:

@@ -161,6 +161,9 @@ class Report(Base):
         ForeignKey("report_versions.id", use_alter=True, ondelete="SET NULL")
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Gone from the listing where it was found and from its URL (404/410); kept, never deleted. Cleared if it returns.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     # post_update: the two tables point at each other, so this key is set by a second UPDATE, not the INSERT.
     current_version: Mapped[ReportVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
@@ -191,6 +194,8 @@ class ReportVersion(Base):
     status: Mapped[str]
     # The text's bottom-k sketch (nianbao.similarity), made once here so the audit's copy check never reads texts.
     text_sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # How it differs from the version current when it came (nianbao.revisions.changes_record); null for a first one.
+    changes: Mapped[dict[str, Any] | None]
 
     report: Mapped[Report] = relationship(foreign_keys=[report_id])
 

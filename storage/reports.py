@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nianbao.revisions import cell_changes, changes_record, text_counts
 from nianbao.similarity import sketch
 from storage.cells import FINDING_KEYS, Cell, cells_of, findings_of, is_usable, tables_of, without_nul
 from storage.db import dialect_insert, insert_rows
@@ -76,6 +77,8 @@ def upsert_report(
         return _seen_again(session, report, known, current, agency_id, agency_name)
     version = _add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow(),
                            text_sketch or _text_sketch(parsed))
+    if current is not None:
+        version.changes = _changes_from(session, current, cells, parsed.get("text"))
     _add_rows(session, version.id, cells, findings, attachments)
     if current is not None and current.status == "ok" and (version.status != "ok" or _loses(session, current, cells)):
         session.flush()
@@ -112,6 +115,14 @@ def _loses(session: Session, current: ReportVersion, cells: list[Cell]) -> bool:
     )
     has = {(c.table_key, c.row_key, c.column_key) for c in cells if c.value is not None}
     return any(tuple(row) not in has for row in session.execute(had))
+
+
+def _changes_from(session: Session, current: ReportVersion, cells: list[Cell], text: str | None) -> dict[str, Any]:
+    before = {(c.table_key, c.row_key, c.column_key): c.value for c in session.scalars(
+        select(ReportCell).where(ReportCell.version_id == current.id).order_by(ReportCell.id))}
+    after = {(c.table_key, c.row_key, c.column_key): c.value for c in cells}
+    return changes_record(current.version, cell_changes(before, after),
+                          text_counts(current.parsed.get("text"), text))
 
 
 def _check_sha(value: str, what: str) -> None:

@@ -23,6 +23,8 @@ from crawler.middlewares import UNCHANGED_LISTING
 from crawler.outcomes import (
     CRAWLER_ERROR,
     LAYOUT_CHANGED,
+    NOTHING_FOUND,
+    OK,
     UNREACHABLE,
     ListingState,
     OffsiteRedirect,
@@ -34,6 +36,7 @@ from crawler.outcomes import (
 from crawler.pagetext import visible_text
 from crawler.platforms import Record, detect, named
 from crawler.sites import Site, load_sites, select_sites
+from crawler.withdrawals import GONE, WithdrawalCheck, load_stored_pages
 from storage.documents import store_document
 
 CONDITIONAL = {"nianbao_conditional": True, "handle_httpstatus_list": [304]}
@@ -68,6 +71,7 @@ class ReportsSpider(Spider):
         # NIANBAO_RECHECK_DAYS: how often a report page listed on an unchanged listing page is asked for again.
         spider.recheck_days = settings.getint("NIANBAO_RECHECK_DAYS", 7)
         spider.checked_at = FetchState.of(crawler).checked_at
+        spider.stored_pages = load_stored_pages(settings, [site.id for site in spider.targets])
         crawler.signals.connect(spider.send_outcomes_when_idle, signal=signals.spider_idle)
         return spider
 
@@ -81,6 +85,7 @@ class ReportsSpider(Spider):
         self.seen_reports: set[str] = set()
         self.attributed: Counter[str] = Counter()
         self.outcomes_sent = False
+        self.withdrawals_checked = False
 
     async def start(self):
         for site in self.targets:
@@ -327,10 +332,46 @@ class ReportsSpider(Spider):
     def send_outcomes_when_idle(self) -> None:
         if self.outcomes_sent:
             return
+        if not self.withdrawals_checked:  # first the stored reports that left their listings, then the outcomes
+            self.withdrawals_checked = True
+            self.crawler.engine.crawl(Request("data:,", callback=self.check_withdrawals, dont_filter=True))
+            raise DontCloseSpider
         self.outcomes_sent = True
         # Items can only come from callbacks: one local data: request carries the outcomes out.
         self.crawler.engine.crawl(Request("data:,", callback=self.site_outcomes, dont_filter=True))
         raise DontCloseSpider
+
+    # Withdrawn reports (crawler/withdrawals.py)
+
+    def check_withdrawals(self, response: Response):
+        now = datetime.now(UTC)
+        for site in self.targets:
+            states = [self.listings[url] for url in site.listing_urls if url in self.listings]
+            if not states or any(state.outcome().outcome not in (OK, NOTHING_FOUND) for state in states):
+                continue  # a listing not read whole proves nothing about what left it
+            for url, withdrawn in self.stored_pages.get(site.id, {}).items():
+                if url in self.seen_reports:
+                    if withdrawn:
+                        yield WithdrawalCheck(site.id, url, gone=False)
+                elif withdrawn or is_due(url, self.checked_at.get(url, now), now, self.recheck_days):
+                    yield Request(url, callback=self.withdrawal_answered, errback=self.withdrawal_unanswered,
+                                  meta={**CONDITIONAL, "handle_httpstatus_list": [304, *GONE],
+                                        "withdrawal_of": site.id},
+                                  dont_filter=True)
+
+    def withdrawal_answered(self, response: Response):
+        site_id = response.meta["withdrawal_of"]
+        url = response.request.url
+        if response.status in GONE:
+            self.crawler.stats.inc_value("nianbao/withdrawn")
+            yield WithdrawalCheck(site_id, url, gone=True,
+                                  reason=f"HTTP {response.status} at {url}; no longer on its listing page(s)")
+        else:
+            yield WithdrawalCheck(site_id, url, gone=False)
+
+    def withdrawal_unanswered(self, failure: Failure) -> None:
+        """No answer proves nothing: the report stays as it was."""
+        self.logger.info("withdrawal check of %s unanswered: %s", failure.request.url, failure.value)
 
     def site_outcomes(self, response: Response):
         stats = self.crawler.stats

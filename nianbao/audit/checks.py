@@ -59,9 +59,26 @@ def all_zero(level: str, facts: ReportFacts) -> Finding | None:
     return _check("all_zero", "tables", f"every figure in the report's tables is 0 ({facts.numbers} cells)")
 
 
+def revised(facts: ReportFacts) -> Finding | None:
+    """发布后修改: the report's cells or text changed after it was first stored (`nianbao history` shows how)."""
+    if not facts.revisions:
+        return None
+    described = "; ".join(f"v{version}: {cells} cell(s), text +{added}/-{removed} lines"
+                          for version, cells, added, removed in facts.revisions)
+    return _check("revised", "report", f"revised after publication ({described})")
+
+
+def withdrawn(facts: ReportFacts) -> Finding | None:
+    """已撤下: published, then gone from its listing and its URL (404/410); still counted as published, and kept."""
+    if facts.withdrawn is None:
+        return None
+    when, reason = facts.withdrawn
+    return _check("withdrawn", "report", f"withdrawn from the site on {when}: {reason}")
+
+
 def run_checks(level: str, facts: ReportFacts, last_year: ReportFacts | None) -> tuple[Finding, ...]:
     """The checks on one report but the copy check, which the audit runs over all pairs at once."""
-    found = [rules_reported(level, facts), all_zero(level, facts)]
+    found = [rules_reported(level, facts), all_zero(level, facts), revised(facts), withdrawn(facts)]
     if last_year is not None:
         found.append(carry_over(facts, last_year))
     return tuple(f for f in found if f is not None)

@@ -21,6 +21,7 @@ UNPARSEABLE_RULES = ("no_text_layer", "missing_table")
 Number = int | float
 RawFinding = tuple[str, str, str, str]  # rule, severity, where, message
 Carried = tuple[Number | None, ...]  # one value per APPLICANT_COLUMNS; None where blank or not read
+Revision = tuple[int, int, int, int]  # version, cells changed, text lines added, removed
 
 
 def is_number(value) -> bool:
@@ -39,6 +40,9 @@ class ReportFacts:
     numbers: int | None = None
     nonzero: int | None = None
     sketch: bytes | None = None  # of the text (similarity.sketch); None when too short, or left to the loader
+    # The stored versions that changed cells or text after the first: (version, cells changed, lines +, lines -).
+    revisions: tuple[Revision, ...] = ()
+    withdrawn: tuple[str, str] | None = None  # (ISO date, reason): gone from its site (storage/withdrawals.py)
 
     @property
     def unparseable(self) -> bool:

@@ -17,12 +17,22 @@ ATTACH_BLOCK = re.compile(rb'\s*<div class="attach">.*?</div>', re.S)
 CORRECTION = "（2025年2月更正：表三第一行数据录入有误，已更正。）"
 
 
+# The cells a revised report corrects, as its note says: one more application from a natural person, granted.
+CORRECTED_ROWS = ("new", "granted", "handled_total")
+
+
 def report_data(seed: str, agency: str, year: int, title: str, published: str, revised: bool = False) -> dict:
-    """A seed report's values under another agency's name and title; revised adds a correction note."""
+    """A seed report's values under another agency's name and title; revised adds a correction note and makes the
+    correction in table 三 (CORRECTED_ROWS, natural persons and the row totals), keeping its arithmetic."""
     report = copy.deepcopy(seed_report(seed))
     report.update(agency=agency, year=year, title=title, published=published)
     if revised:
         report["sections"][6] = [*report["sections"].get(6, []), CORRECTION]
+        for row in CORRECTED_ROWS:
+            cells = report["applications"][row]
+            for column in ("natural_person", "total"):
+                if cells.get(column) is not None:
+                    cells[column] += 1
     return report
 
 

@@ -7,6 +7,7 @@ site keeps its own host name (offsite rules, robots.txt and download slots work 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -108,6 +109,19 @@ class FixtureWeb:
         resource = self.hosts[parts.hostname].find(parts.path, parts.query)
         assert resource is not None, f"nothing at {url}"
         return resource
+
+    def withdraw(self, url: str) -> None:
+        """Take a page down: it answers 404, and the list items linking it leave every page of its host."""
+        parts = urlsplit(url)
+        host = self.hosts[parts.hostname]
+        del host.resources[_target(parts.path, parts.query)]
+        item = re.compile(rb"<(li|tr)\b[^>]*>(?:(?!</\1>).)*?" + re.escape(parts.path.encode()) + rb".*?</\1>", re.S)
+        for resource in host.resources.values():
+            if isinstance(resource.body, bytes):
+                resource.body = item.sub(b"", resource.body)
+            if resource.dynamic is not None:  # Hanweb's dataproxy.jsp renders its records on each request
+                resource.dynamic = lambda params, render=resource.dynamic: item.sub(b"", render(params))
+            resource.modified += timedelta(days=30)
 
     def revise(self, url: str) -> None:
         """Publish the corrected version of a page: new bytes, so a new ETag and a later Last-Modified."""
