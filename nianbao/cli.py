@@ -537,6 +537,43 @@ def schedule(db: DbOption = None,
     raise typer.Exit(code)
 
 
+@app.command()
+def notify(run: Annotated[int | None, typer.Option("--run", help="The crawl run; default the latest finished.")] = None,
+           always: Annotated[bool, typer.Option("--always", help="Send even when nothing happened (also "
+                                                "NIANBAO_NOTIFY_ALWAYS=1).")] = False,
+           dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the digest instead of sending it.")] = False,
+           db: DbOption = None):
+    """Send a crawl run's digest through Apprise to the NIANBAO_NOTIFY addresses: new, revised and withdrawn
+    reports, agencies newly overdue, sites now failing, a failed run. Nothing is sent when nothing happened."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.alerts import NotifyError
+    from nianbao.alerts.notify import AlertSettings, run_message
+    from nianbao.alerts.send import addresses, send, services
+    from storage.db import read_only
+
+    try:
+        settings = AlertSettings.from_env(os.environ, always=always)
+        targets = [] if dry_run else services(addresses(settings.urls))
+    except (ValueError, NotifyError) as exc:
+        fail(str(exc))
+    with database(db) as engine, Session(read_only(engine)) as session:
+        try:
+            run_id, message = run_message(session, run, settings)
+        except LookupError as exc:
+            fail(str(exc))
+    if message is None:
+        typer.echo(f"run {run_id}: nothing to report; nothing sent", err=True)
+    elif dry_run:
+        typer.echo(f"{message.subject}\n\n{message.body}", nl=False)
+    else:
+        try:
+            send(targets, message)
+        except NotifyError as exc:
+            fail(str(exc))
+        typer.echo(f"run {run_id}: digest sent to {len(targets)} address(es)")
+
+
 # ---- the demo: the bundled sample sites (nianbao/sampleweb) ---------------------------------------------------
 
 DEMO_DATABASE = "sqlite:///nianbao-demo.sqlite"  # its own file: what a user does next never mixes with the sample

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from nianbao.alerts.notify import after_scheduled_crawl
 from storage.db import make_engine, session_factory
 from storage.models import CrawlRun, utcnow
 from storage.runs import finish_run, start_run
@@ -91,15 +92,20 @@ def run_nightly_crawl(url: str, timeout_seconds: float = 6 * 3600, command: list
     """The scheduled job: run the crawl in a fresh process; the exit code, or None when it could not start.
 
     The crawl records its own run. When it fails, times out or is stopped, its run is closed as "failed" or
-    "interrupted" here, or one is recorded when the process died before recording any.
+    "interrupted" here, or one is recorded when the process died before recording any. Then the run's digest goes
+    to NIANBAO_NOTIFY (nianbao.alerts); an alert that cannot be sent is logged, never raised.
     """
     if not _one_at_a_time.acquire(blocking=False):
         log.warning("a crawl this scheduler started is still running; not starting another")
         return None
+    since = utcnow()
     try:
-        return _crawl_once(url, timeout_seconds, command or crawl_command(url))
+        code = _crawl_once(url, timeout_seconds, command or crawl_command(url))
     finally:
         _one_at_a_time.release()
+    if code is not None:  # after the lock is released: a slow alert never holds up the next crawl
+        after_scheduled_crawl(url, since)
+    return code
 
 
 def _crawl_once(url: str, timeout_seconds: float, argv: list[str]) -> int | None:
