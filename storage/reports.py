@@ -1,4 +1,5 @@
-"""Reports and their versions: upsert a parsed report, read back the current ones for export, and their history."""
+"""Reports and their versions: upsert a parsed report, read back the current ones for export (their history:
+storage/history.py)."""
 
 from __future__ import annotations
 
@@ -275,39 +276,6 @@ def _export(
         "status": version.status,
         "attachments": attachments,
     }
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    version: int
-    document_sha256: str
-    source_url: str
-    title: str | None
-    published: date | None
-    fetched_at: datetime
-    status: str
-    current: bool
-
-
-def report_history(
-    session: Session, agency_id: str | None, year: int, *, agency_name: str | None = None
-) -> list[VersionInfo]:
-    """Every version of one report, oldest first; an unregistered agency is named by agency_name instead of id."""
-    if agency_id is None and agency_name is None:
-        raise ValueError("report_history needs an agency_id or, for unregistered agencies, an agency_name")
-    key = agency_key(agency_id, agency_name or "")
-    stmt = (
-        select(ReportVersion, Report.current_version_id)
-        .join(Report, ReportVersion.report_id == Report.id)
-        .where(Report.agency_key == key, Report.year == year)
-        .order_by(ReportVersion.version)
-    )
-    return [
-        VersionInfo(
-            v.version, v.document_sha256, v.source_url, v.title, v.published, v.fetched_at, v.status, v.id == current_id
-        )
-        for v, current_id in session.execute(stmt)
-    ]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.no_dns import NO_DNS
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 # Long, real-looking names and ids: the ones a 100-column table used to cut to "托里县 …".
@@ -30,23 +32,6 @@ AGENCIES = (
      "xj-tacheng-tuoli-county-government"),
     ("xj-tacheng-tuoli-county-water-resources", "托里县水利局", "department", "xj-tacheng-tuoli-county-government"),
 )
-# Run the command with name resolution failing for *.invalid, in the process itself: no DNS query leaves the machine.
-NO_DNS = """
-import socket, sys
-
-def failing_for_invalid(real):
-    def resolve(host, *args, **kwargs):
-        if str(host).endswith(".invalid"):
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
-    return resolve
-
-socket.getaddrinfo = failing_for_invalid(socket.getaddrinfo)
-socket.gethostbyname = failing_for_invalid(socket.gethostbyname)
-from nianbao.entry import main
-sys.argv[0] = "nianbao"
-main()
-"""
 
 
 def _environment(**extra: str) -> dict[str, str]:

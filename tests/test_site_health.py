@@ -28,6 +28,7 @@ from storage.models import FAILURE_CLASSES, Agency, CrawlRun, SiteOutcome
 from storage.runs import finish_run, record_site_outcome, start_run
 from tests.faultweb import CRAWL_ENV, LISTING, REPOSITORY, Answer, Entry, FaultSite, audit, prepared
 from tests.fixtureweb.documents import list_items, listing_page
+from tests.no_dns import NO_DNS
 
 URL = "http://www.xx.gov.test/xxgk/nb/index.html"
 
@@ -153,23 +154,6 @@ def test_an_unknown_failure_class_is_refused(engine):
 
 # ---- real crawls of failing sites, night after night ---------------------------------------------------------------
 
-# Patches the resolver of the crawl's process: a .invalid name fails at once, and no real DNS is asked.
-NO_DNS = """
-import socket, sys
-
-def failing_for_invalid(real):
-    def resolve(host, *args, **kwargs):
-        if str(host).rstrip(".").endswith(".invalid"):
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
-    return resolve
-
-socket.getaddrinfo = failing_for_invalid(socket.getaddrinfo)
-socket.gethostbyname = failing_for_invalid(socket.gethostbyname)
-from nianbao.entry import main
-sys.argv[0] = "nianbao"
-main()
-"""
 SITES = {"good": "甲县人民政府", "moved": "乙县人民政府", "home": "丙县人民政府", "column": "丁县人民政府",
          "empty": "戊县人民政府", "gone": "己县人民政府", "down": "庚县人民政府", "away": "辛县人民政府",
          "refresh": "壬县人民政府", "slow": "癸县人民政府"}

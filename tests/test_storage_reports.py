@@ -15,6 +15,7 @@ from storage import reports
 from storage.db import make_engine, upgrade
 from storage.documents import get_document, sha256_hex, store_document
 from storage.fetches import get_fetch, record_fetch
+from storage.history import agency_history
 from storage.models import Document, Report, ReportCell, ReportFinding, ReportVersion
 from storage.registry import AgencyRecord, import_registry
 from storage.reports import (
@@ -23,7 +24,6 @@ from storage.reports import (
     REVISED,
     UNCHANGED,
     iter_reports,
-    report_history,
     report_summaries,
     upsert_report,
 )
@@ -99,7 +99,7 @@ def test_new_unchanged_revised_keeps_every_version_and_its_cells(engine):
     assert store(engine, b"<html>v2</html>", second) == REVISED
     with Session(engine) as session:
         assert count(session, Report) == 1
-        history = report_history(session, "xj-tuoli-county", 2024)
+        history = report_history(session)
         assert [(v.version, v.current, v.status) for v in history] == [(1, False, "ok"), (2, True, "ok")]
         assert history[0].document_sha256 == sha256_hex(b"<html>v1</html>")
         assert history[1].published == date(2025, 1, 17)
@@ -121,7 +121,7 @@ def test_a_broken_fetch_never_replaces_a_good_report(engine):
     assert store(engine, b"good", good) == NEW
     assert store(engine, b"login page", broken_report()) == KEPT
     with Session(engine) as session:
-        history = report_history(session, "xj-tuoli-county", 2024)
+        history = report_history(session)
         assert [(v.version, v.status, v.current) for v in history] == [(1, "ok", True), (2, "unreadable", False)]
         [exported] = list(iter_reports(session))
         assert exported["applications"] == good["applications"]
@@ -129,12 +129,12 @@ def test_a_broken_fetch_never_replaces_a_good_report(engine):
     assert store(engine, b"login page", broken_report()) == UNCHANGED
     assert store(engine, b"good again", parsed_report(seed=3)) == REVISED
     with Session(engine) as session:
-        assert [v.current for v in report_history(session, "xj-tuoli-county", 2024)] == [False, False, True]
+        assert [v.current for v in report_history(session)] == [False, False, True]
 
 
 def currents(engine) -> list[bool]:
     with Session(engine) as session:
-        return [v.current for v in report_history(session, "xj-tuoli-county", 2024)]
+        return [v.current for v in report_history(session)]
 
 
 def without_table_four(parsed: dict) -> dict:
@@ -189,8 +189,8 @@ def test_reports_of_unregistered_agencies_are_stored_by_name(engine):
         assert (report.agency_id, report.agency_key) == (None, "name:托里县库普乡人民政府")
         [exported] = list(iter_reports(session))
         assert (exported["agency_id"], exported["agency_name"]) == (None, "托里县库普乡人民政府")
-        history = report_history(session, None, 2024, agency_name="托里县库普乡人民政府")
-        assert [v.version for v in history] == [1]
+        (report,) = agency_history(session, "托里县库普乡人民政府", 2024)  # unregistered: found by its name
+        assert report.agency_id is None and [v.version for v in report.versions] == [1]
 
 
 def test_cells_and_findings_read_back_equal_to_the_parse(engine):
@@ -367,14 +367,14 @@ def test_concurrent_upserts_of_different_documents_number_versions_once(engine):
     assert sorted(map(str, results)) == [NEW, REVISED]
     with Session(engine) as session:
         assert count(session, Report) == 1
-        assert [v.version for v in report_history(session, "xj-tuoli-county", 2024)] == [1, 2]
+        assert [v.version for v in report_history(session)] == [1, 2]
 
 
 def test_fetched_at_is_kept_as_given(engine):
     when = datetime(2025, 1, 18, 2, 0, tzinfo=UTC)
     store(engine, b"doc", parsed_report(), fetched_at=when)
     with Session(engine) as session:
-        assert report_history(session, "xj-tuoli-county", 2024)[0].fetched_at == when
+        assert report_history(session)[0].fetched_at == when
 
 
 def test_a_missing_table_two_or_four_does_not_make_a_report_unreadable():
@@ -386,3 +386,9 @@ def test_a_missing_table_two_or_four_does_not_make_a_report_unreadable():
 
     assert is_usable(parsed("active_disclosure")) and is_usable(parsed("review_litigation"))
     assert not is_usable(parsed("applications"))
+
+
+def report_history(session):
+    """The versions of 托里县人民政府's 2024 report, oldest first (storage.history)."""
+    (report,) = agency_history(session, "xj-tuoli-county", 2024)
+    return report.versions
