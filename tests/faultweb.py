@@ -4,11 +4,14 @@ it, with its peak memory; and the database's view of what it stored."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -246,6 +249,16 @@ CRAWL_ENV = {
 }
 
 
+def archive_env(db_url: str) -> dict[str, str]:
+    """Beside a SQLite file the evidence archive lands in the test's folder; for PostgreSQL it would land in the
+    crawl's working directory, the repository, so it goes to a folder of its own, removed at exit."""
+    if db_url.startswith("sqlite"):
+        return {}
+    folder = tempfile.mkdtemp(prefix="nianbao-archive-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return {"NIANBAO_ARCHIVE_DIR": folder}
+
+
 @dataclass
 class Finished:
     returncode: int
@@ -257,7 +270,7 @@ class Finished:
 
 def start_crawl(db_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
-    environment |= CRAWL_ENV | (env or {})
+    environment |= CRAWL_ENV | archive_env(db_url) | (env or {})
     command = [sys.executable, "-m", "nianbao", "crawl", "--db", db_url, *args]
     return subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)

@@ -26,7 +26,7 @@ from storage.db import make_engine
 from storage.health import broken_sites
 from storage.models import FAILURE_CLASSES, Agency, CrawlRun, SiteOutcome
 from storage.runs import finish_run, record_site_outcome, start_run
-from tests.faultweb import CRAWL_ENV, LISTING, REPOSITORY, Answer, Entry, FaultSite, audit, prepared
+from tests.faultweb import CRAWL_ENV, LISTING, REPOSITORY, Answer, Entry, FaultSite, archive_env, audit, prepared
 from tests.fixtureweb.documents import list_items, listing_page
 from tests.no_dns import NO_DNS
 
@@ -164,7 +164,8 @@ ELSEWHERE = f"127.0.0.{FIRST_ADDRESS + len(SITES)}"
 def nianbao(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     """`nianbao ARGS` in a process of its own, with the fault web's crawl settings and no real DNS."""
     environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
-    environment |= CRAWL_ENV | {"NIANBAO_DOWNLOAD_TIMEOUT": "1"}
+    db_url = args[args.index("--db") + 1] if "--db" in args else "sqlite"
+    environment |= CRAWL_ENV | archive_env(db_url) | {"NIANBAO_DOWNLOAD_TIMEOUT": "1"}
     return subprocess.run([sys.executable, "-c", NO_DNS, *args], cwd=REPOSITORY, env=environment,
                           capture_output=True, text=True, timeout=timeout)
 
