@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from nianbao.similarity import sketch
 from storage.db import make_engine
+from storage.history import agency_history
 from storage.models import CrawlRun, Report, ReportVersion
-from storage.reports import iter_reports, report_history
+from storage.reports import iter_reports
 from storage.runs import last_outcomes, unknown_agencies
 from tests.fixtureweb import build_web, report_urls, sample_sites
 from tests.fixtureweb.crawl import age_checks, run_crawl
@@ -69,8 +70,7 @@ def _state(db_url: str) -> dict:
             reports = {(r["agency_id"] or r["agency_name"], r["year"]): r for r in iter_reports(session)}
             return {
                 "reports": reports,
-                "versions": {key: len(report_history(session, r["agency_id"], key[1], agency_name=r["agency_name"]))
-                             for key, r in reports.items()},
+                "versions": {key: len(agency_history(session, key[0], key[1])[0].versions) for key in reports},
                 "outcomes": {k: o.outcome for k, o in last_outcomes(session).items()},
                 "runs": [(run.trigger, run.status) for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id))],
                 "unknown": {u.name for u in unknown_agencies(session)},
