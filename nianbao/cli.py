@@ -300,9 +300,7 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     from storage.db import read_only
 
     renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
-    if fmt == "xlsx" and out is None:
-        fail("--format xlsx writes a workbook: give it a file with --out", 2)
-    check_writable(out)
+    check_writable(out, fmt)
     try:
         when = date.fromisoformat(as_of) if as_of else date.today()
         settings = auditing.Settings.from_env(os.environ)
@@ -345,9 +343,7 @@ def export(year: Annotated[int | None, typer.Option(help="Only reports on this y
     if layout == "wide" and fmt != "csv":
         fail(f"--layout wide is for --format csv ({fmt} has one layout)", 2)
     if fmt == "xlsx":
-        if out is None:
-            fail("--format xlsx writes a workbook: give it a file with --out", 2)
-        check_writable(out)
+        check_writable(out, fmt)
         with database(db) as engine, Session(read_only(engine)) as session:
             write_file(out, lambda stream: exporting.write_xlsx(iter_reports(session, year), stream))
         return
@@ -480,8 +476,10 @@ def output(out: Path | None, encoding: str):
         yield stream
 
 
-def check_writable(out: Path | None) -> None:
-    """Fail before a long job when its --out file could not be written."""
+def check_writable(out: Path | None, fmt: str = "") -> None:
+    """Fail before a long job when its --out file could not be written, or is missing for a workbook."""
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx writes a workbook: give it a file with --out", 2)
     if out is not None and not (out.parent if out.parent != Path() else Path.cwd()).is_dir():
         fail(f"cannot write {out}: no such directory")
 
@@ -596,9 +594,7 @@ def demo(db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL; de
     from nianbao.sampleweb.demo import crawl_sample, import_sample
     from storage.registry import RegistryError
 
-    if fmt == "xlsx" and out is None:
-        fail("--format xlsx writes a workbook: give it a file with --out", 2)
-    check_writable(out)
+    check_writable(out, fmt)
     to_stderr = fmt != "table" and out is None  # json, csv or html on stdout stays machine-readable
     db = db or DEMO_DATABASE
     with database(db) as engine:

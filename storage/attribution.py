@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nianbao.audit.model import name_key
+from storage.db import in_chunks
 from storage.models import Report, UnstoredReport
 from storage.reports import agency_key
 
@@ -26,7 +27,8 @@ def attribute_reports(session: Session, agencies: Iterable[tuple[str, str]]) -> 
     by_name = {name_key(name): agency_id for agency_id, name in agencies}
     if not by_name:
         return Attribution(0, 0)
-    taken = set(session.execute(select(Report.agency_id, Report.year).where(Report.agency_id.in_(by_name.values()))))
+    taken = {row for ids in in_chunks(list(by_name.values()))
+             for row in session.execute(select(Report.agency_id, Report.year).where(Report.agency_id.in_(ids)))}
     attributed = left = 0
     unattributed = session.scalars(select(Report).where(Report.agency_id.is_(None)).order_by(Report.id))
     for report in unattributed:

@@ -164,3 +164,9 @@ def dialect_insert(session: Session, table: Any) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {name}")
+
+
+def in_chunks(values: list, size: int = 5_000) -> list[list]:
+    """Values in groups that keep an IN list under every driver's parameter limit (PostgreSQL: 65,535), for
+    statements over the whole registry."""
+    return [values[start:start + size] for start in range(0, len(values), size)]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.db import dialect_insert
+from storage.db import dialect_insert, in_chunks
 from storage.models import SiteLock, utcnow
 
 
@@ -47,7 +47,7 @@ def free_dead_holders(session: Session) -> list[str]:
     """Drop the locks of this host's processes that have died; the sites they held, sorted."""
     rows = session.execute(select(SiteLock.site_id, SiteLock.holder)).all()
     dead = sorted(site for site, holder in rows if is_dead_here(holder))
-    for chunk in _chunks(dead):
+    for chunk in in_chunks(dead):
         session.execute(delete(SiteLock).where(SiteLock.site_id.in_(chunk)))
     return dead
 
@@ -81,13 +81,8 @@ def acquire_sites(session: Session, site_ids: list[str], holder: str, ttl_second
 
 def release_sites(session: Session, site_ids: list[str], holder: str) -> None:
     """Unlock the sites that holder holds; other holders' locks are left alone."""
-    for chunk in _chunks(site_ids):
+    for chunk in in_chunks(site_ids):
         session.execute(delete(SiteLock).where(SiteLock.site_id.in_(chunk), SiteLock.holder == holder))
-
-
-def _chunks(site_ids: list[str], size: int = 5_000) -> list[list[str]]:
-    """Site ids in groups that keep an IN list under every driver's parameter limit (PostgreSQL: 65,535)."""
-    return [site_ids[start:start + size] for start in range(0, len(site_ids), size)]
 
 
 def held_sites(session: Session) -> dict[str, tuple[str, datetime]]:

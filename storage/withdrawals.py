@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.db import in_chunks
 from storage.models import Report, ReportVersion, utcnow
 
 
@@ -16,11 +17,12 @@ def current_report_urls(session: Session, agency_ids: list[str]) -> dict[str, di
     """The page each of these agencies' current reports was fetched from, by agency id, each with whether its
     report is marked withdrawn."""
     urls: dict[str, dict[str, bool]] = defaultdict(dict)
-    stmt = (select(Report.agency_id, ReportVersion.source_url, Report.withdrawn_at)
-            .join(ReportVersion, ReportVersion.id == Report.current_version_id)
-            .where(Report.agency_id.in_(agency_ids)))
-    for agency_id, url, withdrawn_at in session.execute(stmt):
-        urls[agency_id][url] = urls[agency_id].get(url, False) or withdrawn_at is not None
+    for ids in in_chunks(agency_ids):
+        stmt = (select(Report.agency_id, ReportVersion.source_url, Report.withdrawn_at)
+                .join(ReportVersion, ReportVersion.id == Report.current_version_id)
+                .where(Report.agency_id.in_(ids)))
+        for agency_id, url, withdrawn_at in session.execute(stmt):
+            urls[agency_id][url] = urls[agency_id].get(url, False) or withdrawn_at is not None
     return dict(urls)
 
 

@@ -42,17 +42,23 @@ def test_cell_changes_name_every_changed_cell_and_only_those():
     assert not is_revision({"cells": [], "text": {"added": 0, "removed": 0}}) and not is_revision(None)
 
 
-@pytest.fixture(scope="module")
-def revised(tmp_path_factory):
-    """Two crawls of 塔城市, the report page corrected between them (a week later, so it is due for its re-check)."""
-    folder = tmp_path_factory.mktemp("revised")
+def crawled_twice(folder: Path, between) -> tuple[str, list[dict], int]:
+    """Two crawls of 塔城市 into a new database, `between(web)` done between them a week apart (so every stored
+    report is due for its re-check); the database, the second crawl's items and its requests for REVISED_PAGE."""
     db_url = f"sqlite:///{folder / 'nianbao.sqlite'}"
     import_registry_file(db_url, REGISTRY)
     with build_web([tacheng()]).prerender() as web:
         run_crawl(web, REGISTRY, folder / "first.jsonl", sites=["xj-tacheng-city"], db_url=db_url)
-        web.revise(REVISED_PAGE)
+        between(web)
         age_checks(db_url, days=8)
-        run_crawl(web, REGISTRY, folder / "second.jsonl", sites=["xj-tacheng-city"], db_url=db_url)
+        items, _ = run_crawl(web, REGISTRY, folder / "second.jsonl", sites=["xj-tacheng-city"], db_url=db_url)
+        return db_url, items, web.requests[REVISED_PAGE]
+
+
+@pytest.fixture(scope="module")
+def revised(tmp_path_factory):
+    """The report page corrected between the two crawls."""
+    db_url, _, _ = crawled_twice(tmp_path_factory.mktemp("revised"), lambda web: web.revise(REVISED_PAGE))
     return db_url
 
 
@@ -111,16 +117,10 @@ def test_unknown_agencies_are_one_line_errors(revised):
 
 @pytest.fixture(scope="module")
 def withdrawn(tmp_path_factory):
-    """Two crawls of 塔城市, its 2024 report taken down between them (off its listing, 404 at its URL)."""
+    """The 2024 report taken down between the two crawls (off its listing, 404 at its URL)."""
     folder = tmp_path_factory.mktemp("withdrawn")
-    db_url = f"sqlite:///{folder / 'nianbao.sqlite'}"
-    import_registry_file(db_url, REGISTRY)
-    with build_web([tacheng()]).prerender() as web:
-        run_crawl(web, REGISTRY, folder / "first.jsonl", sites=["xj-tacheng-city"], db_url=db_url)
-        web.withdraw(REVISED_PAGE)
-        age_checks(db_url, days=8)
-        items, _ = run_crawl(web, REGISTRY, folder / "second.jsonl", sites=["xj-tacheng-city"], db_url=db_url)
-        assert web.requests[REVISED_PAGE] == 2  # asked once more, since its listing no longer shows it
+    db_url, items, requests = crawled_twice(folder, lambda web: web.withdraw(REVISED_PAGE))
+    assert requests == 2  # asked once more, since its listing no longer shows it
     return db_url, items
 
 
