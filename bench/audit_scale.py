@@ -174,16 +174,30 @@ def _copy_rows(raw, table: str, columns: tuple[str, ...], values) -> None:
             copy.write_row(row)
 
 
-def audit_once(url: str, out: Path) -> tuple[float, int, int]:
+def audit_once(url: str, out: Path, fmt: str = "json") -> tuple[float, int, int]:
     """Wall seconds, peak RSS in KiB and exit code of one whole-process `nianbao audit`."""
     command = [str(ROOT / ".venv" / "bin" / "nianbao"), "audit", "--year", str(YEAR), "--as-of", AS_OF,
-               "--format", "json", "--out", str(out), "--db", url]
+               "--format", fmt, "--out", str(out), "--db", url]
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"audit failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return wall, int(done.stdout.strip() or 0), done.returncode
+
+
+def html_vs_json(url: str, workdir: Path, repeats: int) -> None:
+    """The HTML page (with each verdict's evidence gathered) against JSON, run A B A B, medians and their ratio."""
+    runs: dict[str, list[tuple[float, int, int]]] = {"json": [], "html": []}
+    for _ in range(repeats):
+        for fmt in runs:
+            runs[fmt].append(audit_once(url, workdir / f"audit.{fmt}", fmt))
+    wall = {fmt: statistics.median(r[0] for r in done) for fmt, done in runs.items()}
+    peak = {fmt: statistics.median(r[1] for r in done) / 1024 for fmt, done in runs.items()}
+    size = (workdir / "audit.html").stat().st_size / 2**20
+    print(f"html vs json, {repeats} pairs: {wall['html']:.1f} s vs {wall['json']:.1f} s (ratio "
+          f"{wall['html'] / wall['json']:.2f}), peak RSS {peak['html']:.0f} vs {peak['json']:.0f} MiB, "
+          f"page {size:.1f} MiB")
 
 
 def main() -> None:
@@ -193,6 +207,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite file and say where")
     parser.add_argument("--reuse", action="store_true", help="audit --db as it is when this script filled it before")
+    parser.add_argument("--html", action="store_true",
+                        help="also time --format html (the page with every verdict's evidence), alternating with json")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="nianbao-audit-bench-"))
     url = args.db or f"sqlite:///{workdir / 'audit.sqlite'}"
@@ -207,6 +223,8 @@ def main() -> None:
           f"(min {min(walls):.1f}, max {max(walls):.1f}), peak RSS median {statistics.median(peaks) / 1024:.0f} MiB "
           f"(max {max(peaks) / 1024:.0f})")
     print(f"rows {summary['total']:,}; by status {summary['by_status']}; with checks {summary['with_checks']:,}")
+    if args.html:
+        html_vs_json(url, workdir, args.repeats)
     if args.keep and not args.db:
         print(f"kept: {url}")
     elif not args.db:

@@ -297,9 +297,11 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
 
     from nianbao import audit as auditing
     from nianbao.audit.load import copy_scorer, load, load_unstored
+    from nianbao.evidence import evidence_for
+    from storage.archive import archive_dir
     from storage.db import read_only
 
-    renderers = {"json": auditing.render_json, "csv": auditing.render_csv, "html": auditing.render_html}
+    renderers = {"json": auditing.render_json, "csv": auditing.render_csv}
     check_writable(out, fmt)
     try:
         when = date.fromisoformat(as_of) if as_of else date.today()
@@ -309,6 +311,11 @@ def audit(year: Annotated[int, typer.Option(help="The year reported on.")],
     with database(db) as engine, Session(read_only(engine)) as session, busy(f"auditing {year}"):
         result = auditing.audit(*load(session, year), year=year, as_of=when, settings=settings,
                                 unstored=load_unstored(session, year), copy_scores=copy_scorer(session))
+        evidence = (evidence_for(session, result.rows, year, archive_dir(db, os.environ.get("NIANBAO_ARCHIVE_DIR")))
+                    if fmt == "html" else None)  # each verdict on the page with what backs it
+    if fmt == "html":
+        write_text(auditing.render_html(result, evidence), out)
+        return
     if fmt == "table":
         with output(out, "utf-8") as stream:
             console = terminal(stream)

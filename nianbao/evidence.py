@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from nianbao.audit import AgencyAudit, Settings, audit
 from nianbao.audit.load import copy_scorer, load, load_unstored
-from storage.archive import document_fetch, listing_fetches
-from storage.evidence_reads import current_version, find_agency, latest_outcome, listing_urls
+from storage.archive import document_fetches, listing_fetches
+from storage.evidence_reads import current_versions, find_agency, latest_outcomes, listing_urls
 from storage.models import Report, ReportVersion, SiteOutcome, WarcRecord
 
 REPORTED = ("published", "published_late", "unparseable")  # statuses the audit gave for a stored report
@@ -36,15 +36,34 @@ def gather(session: Session, agency_id: str, year: int, as_of: date, settings: S
         "as_of": as_of.isoformat(), "status": row.status, "deadline": row.deadline.isoformat(),
         "notes": [note.text for note in row.notes], "archive_dir": str(archive),
     }
-    version = current_version(session, year, row.source_url) if row.status in REPORTED and row.source_url else None
-    if version is not None:
-        found["report"] = _report(session, *version, row, archive)
-        return found
-    listings = listing_urls(session, agency_id)
-    outcome = latest_outcome(session, agency_id, listings)
-    found["site_outcome"] = _outcome(outcome)
-    fetched = listing_fetches(session, listings, outcome.run_id) if outcome else []
-    found["listing_fetches"] = [_record(record, archive) for record in fetched]
+    found.update(evidence_for(session, [row], year, archive)[agency_id])
+    return found
+
+
+def evidence_for(session: Session, rows: list[AgencyAudit], year: int, archive: Path) -> dict[str, dict]:
+    """What backs each audit row, by agency id, for many rows at once (the HTML audit's evidence): {"report": ...}
+    for a row that names a stored report; else {"site_outcome": ..., "listing_fetches": [...]}."""
+    named = [row for row in rows if row.status in REPORTED and row.source_url]
+    versions = current_versions(session, year, [row.source_url for row in named])
+    fetches = document_fetches(session, [(v.source_url, v.document_sha256) for _, v in versions.values()])
+    found: dict[str, dict] = {}
+    for row in named:
+        if row.source_url in versions:
+            report, version = versions[row.source_url]
+            fetched = fetches.get((version.source_url, version.document_sha256))
+            found[row.agency_id] = {"report": _report(report, version, row, fetched, archive)}
+    absent = [row.agency_id for row in rows if row.agency_id not in found]
+    listings = listing_urls(session, absent)
+    outcomes = latest_outcomes(session, listings)
+    read = listing_fetches(session, [url for urls in listings.values() for url in urls],
+                           {outcome.run_id for outcome in outcomes.values()})
+    for agency_id in absent:
+        outcome = outcomes.get(agency_id)
+        records = [record for url in listings[agency_id] for record in read.get((url, outcome.run_id), [])
+                   ] if outcome else []
+        records.sort(key=lambda record: (record.fetched_at, record.id))
+        found[agency_id] = {"site_outcome": _outcome(outcome),
+                            "listing_fetches": [_record(record, archive) for record in records]}
     return found
 
 
@@ -55,8 +74,8 @@ def _audit_row(session: Session, agency_id: str, year: int, as_of: date, setting
     return result.row(agency_id)
 
 
-def _report(session: Session, report: Report, version: ReportVersion, row: AgencyAudit, archive: Path) -> dict:
-    fetched = document_fetch(session, version.source_url, version.document_sha256)
+def _report(report: Report, version: ReportVersion, row: AgencyAudit, fetched: WarcRecord | None,
+            archive: Path) -> dict:
     return {
         "id": report.id, "version": version.version, "title": version.title, "url": version.source_url,
         "published": _iso(row.published), "days_late": row.days_late, "fetched_at": _iso(version.fetched_at),

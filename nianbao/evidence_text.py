@@ -22,13 +22,13 @@ def _report_lines(report: dict) -> list[str]:
     lines = [f"report {report['id']}, version {report['version']}: {report['title'] or '(untitled)'}",
              f"  url        {report['url']}",
              f"  published  {report['published'] or 'date not printed'}{late}",
-             f"  fetched    {_when(report['fetched_at'])}",
+             f"  fetched    {utc_time(report['fetched_at'])}",
              f"  document   sha256 {report['document_sha256']}"]
     archived = report["archived"]
     if archived is None:
         return [*lines, "  archived   no WARC record (fetched while the archive was off, or before it was kept)"]
     lines.append(f"  archived   {_where(archived)}, {archived['record_type']} {archived['status']} of "
-                 f"{_when(archived['fetched_at'])}")
+                 f"{utc_time(archived['fetched_at'])}")
     if archived["url"] != report["url"]:
         lines.append(f"             from {archived['url']}")
     if archived["payload_sha256"] != report["document_sha256"]:
@@ -40,7 +40,7 @@ def _absence_lines(found: dict) -> list[str]:
     outcome = found["site_outcome"]
     if outcome is None:
         return ["no crawl has recorded an outcome for its listing pages"]
-    lines = [f"last crawl: run {outcome['run_id']}, {_when(outcome['recorded_at'])}: {outcome['outcome']}; "
+    lines = [f"last crawl: run {outcome['run_id']}, {utc_time(outcome['recorded_at'])}: {outcome['outcome']}; "
              f"{outcome['pages']} listing page(s) read, {outcome['reports_found']} report link(s) attributed to it"]
     if outcome["message"]:
         lines.append(f"  {outcome['message']}")
@@ -50,7 +50,7 @@ def _absence_lines(found: dict) -> list[str]:
     else:
         lines.append(f"listing pages fetched in run {outcome['run_id']}:")
     for fetch in fetches:
-        lines += [f"  {_when(fetch['fetched_at'])}  {fetch['status']} {fetch['record_type']:<8}  {fetch['url']}",
+        lines += [f"  {utc_time(fetch['fetched_at'])}  {fetch['status']} {fetch['record_type']:<8}  {fetch['url']}",
                   f"      sha256 {fetch['payload_sha256'] or '?'}  {fetch['payload_digest'] or ''}",
                   f"      {_where(fetch)}"]
     if found["status"] == "missing":
@@ -63,5 +63,5 @@ def _where(record: dict) -> str:
     return f"{warc['path']} @ {warc['offset']} (+{warc['length']})"
 
 
-def _when(iso: str | None) -> str:
+def utc_time(iso: str | None) -> str:
     return f"{datetime.fromisoformat(iso):%Y-%m-%d %H:%M:%S} UTC" if iso else "?"

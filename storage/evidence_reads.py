@@ -1,13 +1,14 @@
-"""What `nianbao evidence` and `nianbao get` read: an agency's listing pages and last outcome, a report's current
-version, and stored originals by report or digest."""
+"""What `nianbao evidence`, the HTML audit's evidence and `nianbao get` read: agencies' listing pages and last
+outcomes, reports' current versions (each for many at once), and stored originals by report or digest."""
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.db import in_chunks
 from storage.models import Agency, Document, ListingPage, Report, ReportVersion, SiteOutcome
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -18,24 +19,40 @@ def find_agency(session: Session, agency_id: str) -> Agency | None:
     return session.get(Agency, agency_id)
 
 
-def listing_urls(session: Session, agency_id: str) -> list[str]:
-    return list(session.scalars(select(ListingPage.url).where(ListingPage.agency_id == agency_id)
-                                .order_by(ListingPage.url)))
+def listing_urls(session: Session, agency_ids: list[str]) -> dict[str, list[str]]:
+    """Each agency's registered listing pages, in URL order."""
+    found: dict[str, list[str]] = {agency_id: [] for agency_id in agency_ids}
+    for chunk in in_chunks(agency_ids):
+        stmt = (select(ListingPage.agency_id, ListingPage.url).where(ListingPage.agency_id.in_(chunk))
+                .order_by(ListingPage.url))
+        for agency_id, url in session.execute(stmt):
+            found[agency_id].append(url)
+    return found
 
 
-def latest_outcome(session: Session, agency_id: str, listings: list[str]) -> SiteOutcome | None:
-    """The outcome the audit judged the agency by: the latest recorded under its id or one of its listing pages."""
-    stmt = (select(SiteOutcome).where(SiteOutcome.site_key.in_([agency_id, *listings]))
-            .order_by(SiteOutcome.id.desc()).limit(1))
-    return session.scalar(stmt)
+def latest_outcomes(session: Session, listings: dict[str, list[str]]) -> dict[str, SiteOutcome]:
+    """The outcome the audit judged each agency by: the latest recorded under its id or one of its listing pages."""
+    keys = sorted({key for agency_id, urls in listings.items() for key in (agency_id, *urls)})
+    latest: dict[str, SiteOutcome] = {}
+    for chunk in in_chunks(keys):
+        newest = select(func.max(SiteOutcome.id)).where(SiteOutcome.site_key.in_(chunk)).group_by(SiteOutcome.site_key)
+        latest.update((o.site_key, o) for o in session.scalars(select(SiteOutcome).where(SiteOutcome.id.in_(newest))))
+    found = {}
+    for agency_id, urls in listings.items():
+        candidates = [latest[key] for key in (agency_id, *urls) if key in latest]
+        if candidates:
+            found[agency_id] = max(candidates, key=lambda outcome: outcome.id)
+    return found
 
 
-def current_version(session: Session, year: int, source_url: str) -> tuple[Report, ReportVersion] | None:
-    """The current version of a report of `year` fetched from `source_url` (the one an audit row names)."""
-    stmt = (select(Report, ReportVersion).join(ReportVersion, Report.current_version_id == ReportVersion.id)
-            .where(Report.year == year, ReportVersion.source_url == source_url).order_by(Report.id).limit(1))
-    row = session.execute(stmt).first()
-    return (row[0], row[1]) if row else None
+def current_versions(session: Session, year: int, source_urls: list[str]) -> dict[str, tuple[Report, ReportVersion]]:
+    """The current version of the report of `year` fetched from each URL (the one an audit row names)."""
+    found: dict[str, tuple[Report, ReportVersion]] = {}
+    for chunk in in_chunks(sorted(set(source_urls))):
+        stmt = (select(Report, ReportVersion).join(ReportVersion, Report.current_version_id == ReportVersion.id)
+                .where(Report.year == year, ReportVersion.source_url.in_(chunk)).order_by(Report.id.desc()))
+        found.update((version.source_url, (report, version)) for report, version in session.execute(stmt))
+    return found  # the lowest report id wins: rows come highest first and later ones overwrite
 
 
 def original_bytes(session: Session, wanted: str) -> bytes | None:

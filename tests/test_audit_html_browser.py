@@ -41,10 +41,30 @@ def _run(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProce
                           capture_output=True, text=True, timeout=60, check=True)
 
 
+def sample_evidence(result) -> dict[str, dict]:
+    """Evidence of the shape nianbao.evidence.evidence_for gives, with long URLs and digests, for every row."""
+    warc = {"path": "/srv/archive/nianbao-20250401T020000Z-run7-00000.warc.gz", "offset": 123456, "length": 7890}
+    long_url = "http://www.example.gov.cn/zfxxgk/fdzdgknr/zfxxgknb/" + "a" * 80 + "/index_2.html"
+    found = {}
+    for row in result.rows:
+        if row.source_url:
+            found[row.agency_id] = {"report": {
+                "url": row.source_url, "fetched_at": "2025-04-01T02:03:04", "document_sha256": "e" * 64,
+                "archived": {"warc": warc, "record_type": "response", "status": 200,
+                             "fetched_at": "2025-04-01T02:03:04"}}}
+        else:
+            fetch = {"url": long_url, "fetched_at": "2025-04-01T02:00:00", "status": 200, "payload_sha256": "f" * 64,
+                     "warc": warc}
+            found[row.agency_id] = {"listing_fetches": [fetch, fetch], "site_outcome": {
+                "run_id": 7, "recorded_at": "2025-04-01T02:10:00", "outcome": "ok", "pages": 2, "reports_found": 0}}
+    return found
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("audit") / "audit.html"
-    path.write_text(render_html(sample_audit()), encoding="utf-8")
+    result = sample_audit()
+    path.write_text(render_html(result, sample_evidence(result)), encoding="utf-8")
     return path
 
 
@@ -130,9 +150,15 @@ def _framed(page: Path, harness: Path, width: int) -> Path:
     return harness
 
 
-# A phone, and a screen just wider than page.html's 1000 px breakpoint, where tables no longer scroll in a box.
+# A phone, and a screen just wider than page.html's 1000 px breakpoint, where tables no longer scroll in a box; with
+# every verdict's evidence closed, as the page opens, and open, as a reader may leave it.
+@pytest.mark.parametrize("evidence", ["closed", "open"])
 @pytest.mark.parametrize("width", [PHONE_WIDTH, 1024])
-def test_no_sideways_scrolling(chromium, page, tmp_path, width):
+def test_no_sideways_scrolling(chromium, page, tmp_path, width, evidence):
+    if evidence == "open":
+        opened = page.read_text(encoding="utf-8").replace('<details class="evidence"', '<details open class="evidence"')
+        page = tmp_path / "opened.html"
+        page.write_text(opened, encoding="utf-8")
     harness = _framed(page, tmp_path / "framed.html", width)
     dumped = _run(chromium, tmp_path, f"--window-size={max(width, 500)},900", "--hide-scrollbars",
                   "--virtual-time-budget=1000", "--dump-dom", harness.as_uri()).stdout

@@ -9,8 +9,10 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -172,6 +174,37 @@ def test_evidence_for_a_published_agency_gives_the_report_and_its_record(crawled
 def test_evidence_for_an_unknown_agency_is_one_line(crawled):
     code, out, err = nianbao(crawled, "evidence", "xj-nowhere", "--year", "2024")
     assert (code, out) == (1, "") and err == "nianbao: error: unknown agency 'xj-nowhere' (see `nianbao sites list`)\n"
+
+
+def test_the_html_audit_shows_each_verdict_with_the_evidence_nianbao_evidence_gives(crawled, tmp_path):
+    page = tmp_path / "audit.html"
+    code, _, err = nianbao(crawled, "audit", "--year", "2024", "--as-of", "2025-06-01", "--format", "html",
+                           "--out", str(page))
+    assert code == 0, err
+    doc = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+    for agency in ("xj-tuoli-jyj", "xj-tuoli-county"):
+        _, out, _ = nianbao(crawled, "evidence", agency, "--year", "2024", "--as-of", "2025-06-01", "--format", "json")
+        found = json.loads(out)
+        row = doc.xpath(f'//table[@id="agency-table"]//tr[@data-agency-id="{agency}"]')[0]
+        shown = row.get_element_by_id(f"ev-{agency}")
+        assert shown.tag == "details" and shown.get("open") is None
+        text = shown.text_content()
+        assert f"nianbao evidence {agency} --year 2024" in text
+        if found["status"] == "missing":
+            fetches = found["listing_fetches"]
+            assert len(fetches) == 3 and f"run {found['site_outcome']['run_id']}" in text
+            items = shown.xpath(".//li")[1:]
+            assert [li.xpath(".//a/@href")[0] for li in items] == [f["url"] for f in fetches]
+            for fetch, li in zip(fetches, items, strict=True):
+                line = li.text_content()
+                assert fetch["payload_sha256"] in line and f"@ {fetch['warc']['offset']} " in line
+                assert f"{datetime.fromisoformat(fetch['fetched_at']):%Y-%m-%d %H:%M:%S} UTC" in line
+            listed = doc.xpath(f'//section[@id="list-missing"]//li[@data-agency-id="{agency}"]//a[@class="ev-link"]')
+            assert [a.get("href") for a in listed] == [f"#ev-{agency}"]
+        else:
+            report = found["report"]
+            assert report["url"] in text and report["document_sha256"] in text
+            assert f"{Path(report['archived']['warc']['path']).name} @ {report['archived']['warc']['offset']}" in text
 
 
 # ---- nianbao get -------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from nianbao.audit.model import (
     StoredReport,
     site_outcome_label,
 )
+from nianbao.audit.render_evidence import evidence_anchor, evidence_html
 from nianbao.template import SEVERITY_LABELS, rule_label
 
 # Every scraped string goes through escape(); helpers below take text, never markup, unless named *_html.
@@ -75,7 +76,7 @@ def _charts(result: AuditResult) -> str:
             f'<div class="chart-box"><h3>按层级 by level</h3>{bar_chart("chart-level", levels)}</div>')
 
 
-def _attention_item(row: AgencyAudit) -> str:
+def _attention_item(row: AgencyAudit, evidence: dict[str, dict]) -> str:
     detail = {
         "missing": f"截止 {row.deadline.isoformat()}",
         "published_late": f"{row.published.isoformat() if row.published else ''} 逾期 {row.days_late} 天",
@@ -84,15 +85,17 @@ def _attention_item(row: AgencyAudit) -> str:
         "unparseable": "表格无法读取",
     }[row.status]
     name = _link(row.name, row.source_url)
+    proof = (f' <a class="ev-link" href="#{escape(evidence_anchor(row.agency_id), quote=True)}">证据</a>'
+             if row.agency_id in evidence else "")
     return (f'<li data-agency-id="{escape(row.agency_id, quote=True)}">{name} {_outcome(row)} '
-            f'<span class="small">{escape(row.region_name)} · {escape(detail)}</span></li>')
+            f'<span class="small">{escape(row.region_name)} · {escape(detail)}</span>{proof}</li>')
 
 
-def _lists(result: AuditResult) -> str:
+def _lists(result: AuditResult, evidence: dict[str, dict]) -> str:
     sections = []
     for status in ATTENTION:
         rows = [r for r in result.rows if r.status == status]
-        items = "".join(_attention_item(r) for r in rows) or '<li class="empty">无 none</li>'
+        items = "".join(_attention_item(r, evidence) for r in rows) or '<li class="empty">无 none</li>'
         sections.append(f'<section id="list-{status}" data-count="{len(rows)}"><h3>{_badge(status)} {len(rows)}'
                         f"</h3><ul>{items}</ul></section>")
     return "".join(sections)
@@ -145,13 +148,14 @@ def _finding_list(label: str, findings: tuple[Finding, ...]) -> str:
     return f"<details><summary>{escape(label)}</summary><ul>{items}</ul></details>"
 
 
-def _row(row: AgencyAudit) -> str:
+def _row(row: AgencyAudit, year: int, evidence: dict[str, dict]) -> str:
     findings = _finding_list(f"错误 {row.errors} · 警告 {row.warnings}", row.findings)
     checks = _finding_list("、".join(rule_label(c.rule) for c in row.checks), row.checks)
     title = _link(row.title, row.source_url) if row.title else ""
+    proof = evidence_html(row.agency_id, year, evidence[row.agency_id], _link) if row.agency_id in evidence else ""
     cells = (
         escape(row.region_name), escape(row.name), escape(LEVEL_LABELS.get(row.level, row.level)),
-        _badge(row.status) + _outcome(row), row.deadline.isoformat(),
+        _badge(row.status) + _outcome(row) + proof, row.deadline.isoformat(),
         row.published.isoformat() if row.published else "—", str(row.days_late or ""), findings, checks, title,
         escape(_notes(row)),
     )
@@ -162,22 +166,25 @@ def _row(row: AgencyAudit) -> str:
             f"{tds}</tr>")
 
 
-def _rows(result: AuditResult) -> str:
+def _rows(result: AuditResult, evidence: dict[str, dict]) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("地区", "单位", "层级", "状态 status", "截止 deadline", "发布 published",
                                                "逾期天数", "解析问题 findings", "核查 checks", "报告 report", "备注"))
     return (f'<table id="agency-table"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(_row(r) for r in result.rows)}</tbody></table>')
+            f'<tbody>{"".join(_row(r, result.year, evidence) for r in result.rows)}</tbody></table>')
 
 
-def render_html(result: AuditResult) -> str:
+def render_html(result: AuditResult, evidence: dict[str, dict] | None = None) -> str:
+    """The page; with `evidence` (nianbao.evidence.evidence_for's, by agency id) each verdict shows what backs it."""
+    evidence = evidence or {}
     summary = result.summary
     meta = (f"截至 as of {result.as_of.isoformat()} · 登记单位 {summary.total} · 解析错误 {summary.with_errors} · "
             f"核查提示 {summary.with_checks} · 未归属报告 {summary.unattributed_reports} · "
             f"乡镇截止日 township deadline {result.settings.township_deadline}")
     return _page().substitute(
         page_title=escape(f"{result.year}年度政府信息公开工作年度报告发布情况核查"),
-        meta=escape(meta), cards=_cards(result), legend=_legend(), charts=_charts(result), lists=_lists(result),
-        unattributed=_unattributed(result), hierarchy=_hierarchy(result), rows=_rows(result),
+        meta=escape(meta), cards=_cards(result), legend=_legend(), charts=_charts(result),
+        lists=_lists(result, evidence), unattributed=_unattributed(result), hierarchy=_hierarchy(result),
+        rows=_rows(result, evidence),
         footer=escape("Deadlines: 条例第四十九条 — 部门 31 January, 县级以上人民政府 31 March of the next year. "
                       "unreachable: the listing could not be read at its last crawl, so absence is not proven. "
                       "not_stored: the report was listed but could not be stored (the cause is given)."),
