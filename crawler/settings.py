@@ -16,7 +16,8 @@ USER_AGENT += f"; +{os.environ['NIANBAO_CONTACT']})" if os.environ.get("NIANBAO_
 # Politeness: county servers are small and many share one provincial cluster.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# NIANBAO_HOST_CONCURRENCY: requests in flight to one host (one worker crawls a host at a time: the queue's lock).
+CONCURRENT_REQUESTS_PER_DOMAIN = int(os.environ.get("NIANBAO_HOST_CONCURRENCY", "1"))
 # Responses waiting for the reader pool (the crawl's bottleneck: parsing) each hold a body and a parsed tree; past a
 # megabyte of them the downloader waits. Scrapy's 5 MB let ~250 report pages pile up: 250 against 206 MiB peak at 506
 # agencies, at the same reports per second.
@@ -39,7 +40,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
+# Keeps CONCURRENT_REQUESTS_PER_DOMAIN exactly and a robots.txt Crawl-delay as the floor of each host's delay.
+DOWNLOADER = "crawler.politeness.PoliteDownloader"
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.politeness.CrawlDelayMiddleware": 90,
     # After the offsite filter (50), before robots.txt (100); redirects come back through it as new requests.
     "crawler.addresses.PrivateAddressMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
