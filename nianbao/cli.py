@@ -39,7 +39,7 @@ def root(ctx: typer.Context,
     from nianbao.logs import configure
 
     try:  # the scheduler runs unattended: its console log says what it does, not only what went wrong
-        configure(log_file, default_level="INFO" if ctx.invoked_subcommand == "schedule" else "WARNING")
+        configure(log_file, default_level="INFO" if ctx.invoked_subcommand in ("schedule", "worker") else "WARNING")
     except (OSError, ValueError) as exc:
         fail(f"cannot log to {log_file}: {getattr(exc, 'strerror', None) or exc}" if isinstance(exc, OSError)
              else str(exc))
@@ -494,6 +494,12 @@ def check_writable(out: Path | None, fmt: str = "") -> None:
 @app.command()
 def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only this site id (repeatable).")] = None,
           trigger: Annotated[str, typer.Option(help="Recorded with the run: manual or scheduled.")] = "manual",
+          enqueue: Annotated[bool, typer.Option(
+              "--enqueue", help="PostgreSQL: queue one crawl per host for `nianbao worker`s instead of crawling here."
+          )] = False,
+          night: Annotated[str | None, typer.Option(
+              help="With --enqueue: the night the work belongs to (a host is queued once per night); default today."
+          )] = None,
           db: DbOption = None):
     """Crawl the registered sites (or those given): new or changed reports are downloaded, parsed and stored.
 
@@ -506,6 +512,11 @@ def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only th
 
     if trigger not in ("manual", "scheduled"):
         fail(f"unknown trigger {trigger!r}: use manual or scheduled")
+    if enqueue:
+        _enqueue(db, night, trigger, site)
+        return
+    if night:
+        fail("--night goes with --enqueue", 2)
     try:
         summary = run(db, list(site or []), trigger, {"NIANBAO_PROGRESS": True})
     except UnknownSites as exc:
@@ -523,6 +534,45 @@ def crawl(site: Annotated[list[str] | None, typer.Option("--site", help="Only th
         if failure:
             fail(f"the crawl stopped: it could not store ({failure}); run {summary.run_id} is recorded as failed")
         fail(f"the crawl ended early: {summary.finish_reason}")
+
+
+def _enqueue(db: str | None, night: str | None, trigger: str, sites: list[str] | None) -> None:
+    from datetime import date
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from nianbao.crawl import UnknownSites
+    from nianbao.queue.app import QueueUnavailable
+    from nianbao.queue.enqueue import enqueue_night
+
+    try:
+        night = (date.fromisoformat(night) if night else date.today()).isoformat()
+        if sites:  # a hand-picked re-crawl is its own night: it must not be taken for tonight's, nor block it
+            night = f"{night}/manual:{','.join(sorted(sites))}"
+        done = enqueue_night(db, night, trigger, sites or None)
+    except (QueueUnavailable, UnknownSites) as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(f"bad --night: {exc}", 2)
+    except SQLAlchemyError as exc:
+        fail(f"cannot open the database: {str(exc).splitlines()[0]}")
+    typer.echo(done.line())
+
+
+@app.command()
+def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once (each crawl its own process).")] = 2,
+           queue: Annotated[list[str] | None, typer.Option("--queue", help="Only these queues (repeatable).")] = None,
+           name: Annotated[str | None, typer.Option(help="The worker's name in the queue's records.")] = None,
+           db: DbOption = None):
+    """Run queued work (`nianbao crawl --enqueue`, the scheduler on PostgreSQL) until stopped (SIGTERM, Ctrl-C):
+    start one on every machine that shares the PostgreSQL database."""
+    from nianbao.queue.app import QueueUnavailable
+    from nianbao.queue.worker import run_worker
+
+    try:
+        run_worker(db, concurrency, queue or None, name)
+    except QueueUnavailable as exc:
+        fail(str(exc))
 
 
 # ---- the scheduler (scheduler.py) -----------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""Queue a night's crawl: one crawl_host job per host, never twice for one night (a job already queued, running or
+done for the host that night stands; Procrastinate's queueing lock stops two enqueuers racing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from nianbao.crawl import UnknownSites
+from nianbao.queue.app import ensure_schema, make_app
+from nianbao.queue.hosts import sites_by_host
+from storage.db import make_engine, upgrade
+from storage.registry import list_agencies
+
+TASK = "nianbao:crawl_host"
+STANDING = ("todo", "doing", "succeeded")  # a failed or cancelled job of the night may be queued again
+
+
+@dataclass
+class Enqueued:
+    night: str
+    queued: dict[str, int] = field(default_factory=dict)  # host → sites, queued now
+    standing: list[str] = field(default_factory=list)  # hosts the night already had
+
+    def line(self) -> str:
+        sites = sum(self.queued.values())
+        return (f"night {self.night}: {len(self.queued)} hosts queued ({sites} sites), "
+                f"{len(self.standing)} already queued or done")
+
+
+def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only: list[str] | None = None
+                  ) -> Enqueued:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        app = make_app(url)
+        ensure_schema(app, engine)
+        with Session(engine) as session:
+            hosts = sites_by_host(list_agencies(session))
+            standing = _standing_hosts(session, night)
+    finally:
+        engine.dispose()
+    if only is not None:
+        crawlable = {site for sites in hosts.values() for site in sites}
+        unknown = sorted(set(only) - crawlable)
+        if unknown:
+            raise UnknownSites(f"not registered, disabled or without a listing page: {', '.join(unknown)}")
+        hosts = {host: [s for s in sites if s in only] for host, sites in hosts.items()}
+        hosts = {host: sites for host, sites in hosts.items() if sites}
+    result = Enqueued(night)
+    with app.open():
+        for host, sites in hosts.items():
+            if host in standing:
+                result.standing.append(host)
+                continue
+            job = app.tasks[TASK].configure(lock=f"host:{host}", queueing_lock=f"crawl:{night}:{host}")
+            try:
+                job.defer(host=host, sites=sites, night=night, trigger=trigger)
+            except AlreadyEnqueued:
+                result.standing.append(host)
+                continue
+            result.queued[host] = len(sites)
+    return result
+
+
+def _standing_hosts(session: Session, night: str) -> set[str]:
+    rows = session.execute(text(
+        "SELECT args->>'host' FROM procrastinate_jobs WHERE task_name = :task AND args->>'night' = :night "
+        "AND status::text = ANY(:standing)"), {"task": TASK, "night": night, "standing": list(STANDING)})
+    return {host for (host,) in rows}

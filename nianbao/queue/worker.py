@@ -1,0 +1,52 @@
+"""`nianbao worker`: Procrastinate's worker on the night's queues, plus what makes a fleet dependable: jobs whose
+worker stopped sending heartbeats (killed, machine lost) are put back in the queue by any live worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import procrastinate
+
+from nianbao.queue.app import ensure_schema, make_app
+from storage.db import database_url, make_engine, upgrade
+
+logger = logging.getLogger(__name__)
+# NIANBAO_WORKER_STALLED_AFTER: seconds without a worker's heartbeat (sent every sixth of it) before any live worker
+# queues its jobs again.
+STALLED_AFTER_SECONDS = float(os.environ.get("NIANBAO_WORKER_STALLED_AFTER", "60"))
+
+
+def run_worker(url: str | None, concurrency: int, queues: list[str] | None = None, name: str | None = None) -> None:
+    url = database_url(url)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        app = make_app(url)
+        ensure_schema(app, engine)
+    finally:
+        engine.dispose()
+    asyncio.run(_work(app, url, concurrency, queues, name))
+
+
+async def _work(app: procrastinate.App, url: str, concurrency: int, queues: list[str] | None, name: str | None):
+    async with app.open_async():
+        recovery = asyncio.create_task(_retry_stalled_jobs(app))
+        try:
+            await app.run_worker_async(
+                queues=queues, concurrency=concurrency, name=name, additional_context={"db_url": url},
+                update_heartbeat_interval=STALLED_AFTER_SECONDS / 6, stalled_worker_timeout=STALLED_AFTER_SECONDS)
+        finally:
+            recovery.cancel()
+
+
+async def _retry_stalled_jobs(app: procrastinate.App) -> None:
+    while True:
+        await asyncio.sleep(STALLED_AFTER_SECONDS / 2)
+        try:
+            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
+                logger.warning("job %s (%s) was running on a worker that stopped: queued again", job.id, job.task_name)
+                await app.job_manager.retry_job(job)
+        except Exception as error:  # the database is away for a moment: the next round tries again
+            logger.warning("could not check for stalled jobs: %s", error)

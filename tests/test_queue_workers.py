@@ -1,0 +1,151 @@
+"""A night on many machines: `nianbao crawl --enqueue` queues one job per host on PostgreSQL, three `nianbao worker`
+processes (three machines) crawl them against 30 hosts on distinct loopback addresses; one worker is killed with
+SIGKILL in the middle. Every site is crawled, nothing stored twice, one request in flight per host, and the night
+queued again adds nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from storage.db import make_engine
+from storage.models import Report, ReportVersion, SiteOutcome
+from storage.runs import last_outcomes
+from tests.faultweb import CRAWL_ENV, REPOSITORY, archive_env, prepared
+from tests.fixtureweb.generate import generate_sites
+from tests.fixtureweb.loopback import LoopbackWeb
+from tests.fixtureweb.spec import registry_csv
+from tests.storage_fixtures import _empty_schema
+
+NIGHT = "2026-12-01"
+COUNTIES, AGENCIES_PER_COUNTY = 30, 10  # a county, 6 departments and 3 townships, all on the county's host
+WORKER_ENV = {"NIANBAO_WORKER_STALLED_AFTER": "6"}  # a killed worker's job is queued again within seconds
+
+
+@pytest.fixture
+def pg_url(postgres_test_database, monkeypatch) -> str:
+    monkeypatch.setenv("NIANBAO_ALLOW_PRIVATE_ADDRESSES", "1")  # the registry import refuses loopback otherwise
+    _empty_schema(postgres_test_database)
+    return postgres_test_database.render_as_string(hide_password=False)
+
+
+def _environment(db_url: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
+    return inherited | CRAWL_ENV | archive_env(db_url) | WORKER_ENV
+
+
+def _nianbao(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "nianbao", *args, "--db", db_url]
+    return subprocess.run(command, cwd=REPOSITORY, env=_environment(db_url), capture_output=True, text=True,
+                          timeout=120)
+
+
+def _start_worker(db_url: str, name: str, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "nianbao", "worker", "--concurrency", "2", "--name", name, "--db", db_url]
+    with log.open("w") as out:
+        return subprocess.Popen(command, cwd=REPOSITORY, env=_environment(db_url), stdout=out, stderr=out,
+                                start_new_session=True)
+
+
+def _jobs(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1"))
+        return dict(rows.all())
+
+
+def _crawling(worker: subprocess.Popen) -> bool:
+    """The worker has a crawl process running (a job in the middle)."""
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+    return children.exists() and bool(children.read_text().split())
+
+
+def _wait(condition, seconds: float, what: str, logs: list[Path]) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {log.name}\n{log.read_text()[-2500:]}" for log in logs)
+            raise AssertionError(f"{what} not within {seconds} s\n{tails}")
+        time.sleep(0.2)
+
+
+def test_three_workers_share_a_night_and_survive_a_killed_one(tmp_path, pg_url):
+    with LoopbackWeb(generate_sites(counties=COUNTIES, departments=6, towns=3)) as web:
+        registry = tmp_path / "registry.csv"
+        registry.write_text(registry_csv(web.sites), encoding="utf-8")
+        prepared(pg_url, registry)
+
+        queued = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT)
+        assert queued.returncode == 0, queued.stderr
+        assert queued.stdout.strip() == f"night {NIGHT}: {COUNTIES} hosts queued ({COUNTIES * AGENCIES_PER_COUNTY} "\
+                                        "sites), 0 already queued or done"
+
+        logs = [tmp_path / f"worker{n}.log" for n in range(3)]
+        workers = [_start_worker(pg_url, f"machine-{n}", log) for n, log in enumerate(logs)]
+        engine = make_engine(pg_url)
+        try:
+            # Kill the first worker with a crawl in its hands, once the night is under way.
+            _wait(lambda: _jobs(engine).get("succeeded", 0) >= 3 and _crawling(workers[0]), 120,
+                  "a finished job and a crawl in progress", logs)
+            os.kill(workers[0].pid, signal.SIGKILL)
+            workers[0].wait(10)
+            _wait(lambda: _jobs(engine) == {"succeeded": COUNTIES}, 240, "every host's job succeeded", logs)
+
+            again = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT)
+            assert again.stdout.strip() == f"night {NIGHT}: 0 hosts queued (0 sites), {COUNTIES} already queued "\
+                                           "or done"
+            assert _jobs(engine) == {"succeeded": COUNTIES}
+            _assert_stored_once(engine, web)
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(30)
+            engine.dispose()
+    assert len(web.most_in_flight) == COUNTIES
+    assert max(web.most_in_flight.values()) == 1  # never two requests in flight to one host, across all workers
+
+
+def _assert_stored_once(engine, web: LoopbackWeb) -> None:
+    sites = {agency.id for site in web.sites for agency in site.agencies}
+    with Session(engine) as session:
+        assert {site: row.outcome for site, row in last_outcomes(session).items()} == dict.fromkeys(sites, "found")
+        reports = session.execute(select(Report.agency_id, func.count(ReportVersion.id))
+                                  .join(ReportVersion, ReportVersion.report_id == Report.id)
+                                  .group_by(Report.agency_id)).all()
+        assert {agency for agency, _ in reports} == sites
+        assert {versions for _, versions in reports} == {1}  # nothing stored twice
+        # Only the hosts whose crawl was cut short were crawled again: every other site has one outcome.
+        outcomes = session.execute(select(SiteOutcome.site_key, func.count()).group_by(SiteOutcome.site_key)).all()
+        assert len([site for site, count in outcomes if count > 1]) <= 2 * AGENCIES_PER_COUNTY  # the killed 2 jobs
+
+
+def test_the_queue_needs_postgresql(tmp_path):
+    sqlite = f"sqlite:///{tmp_path / 'one-machine.sqlite'}"
+    for args in (("crawl", "--enqueue"), ("worker",)):
+        done = _nianbao(sqlite, *args)
+        assert done.returncode == 1
+        assert done.stderr.strip().splitlines() == [
+            "nianbao: error: the work queue needs PostgreSQL, not sqlite (on SQLite `nianbao crawl` does the whole "
+            "night in one process)"]
+
+
+def test_enqueueing_an_unknown_site_is_refused(tmp_path, pg_url):
+    with LoopbackWeb(generate_sites(counties=1, departments=1, towns=0)) as web:
+        registry = tmp_path / "registry.csv"
+        registry.write_text(registry_csv(web.sites), encoding="utf-8")
+        prepared(pg_url, registry)
+    done = _nianbao(pg_url, "crawl", "--enqueue", "--site", "gen-county-001", "--site", "no-such-site")
+    assert (done.returncode, done.stderr.strip()) == (
+        1, "nianbao: error: not registered, disabled or without a listing page: no-such-site")
+    done = _nianbao(pg_url, "crawl", "--enqueue", "--site", "gen-county-001", "--night", "2026-12-02")
+    assert done.stdout.strip() == "night 2026-12-02/manual:gen-county-001: 1 hosts queued (1 sites), 0 already "\
+                                  "queued or done"
