@@ -49,14 +49,16 @@ class Settings:
     misfire_grace: dt.timedelta = dt.timedelta(hours=6)
     timeout: dt.timedelta = dt.timedelta(hours=6)
     lease_seconds: int = 60  # how long the scheduler's claim on the job store lasts unrenewed
+    enqueue: bool = False  # queue the night for `nianbao worker`s (PostgreSQL) instead of crawling here
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], at: str | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str], at: str | None = None, enqueue: bool = False) -> Settings:
         """NIANBAO_CRAWL_TIME (HH:MM, or `at`), NIANBAO_MISFIRE_GRACE_HOURS and NIANBAO_CRAWL_TIMEOUT_HOURS."""
         return cls(
             crawl_time=parse_clock(at or environ.get("NIANBAO_CRAWL_TIME") or "02:00"),
             misfire_grace=_hours(environ, "NIANBAO_MISFIRE_GRACE_HOURS", 6),
             timeout=_hours(environ, "NIANBAO_CRAWL_TIMEOUT_HOURS", 6),
+            enqueue=enqueue,
         )
 
 
@@ -128,6 +130,8 @@ def _job_options(url: str, settings: Settings, command: list[str] | None) -> dic
     kwargs: dict = {"timeout_seconds": settings.timeout.total_seconds()}
     if command:
         kwargs["command"] = command
+    if settings.enqueue:
+        kwargs["enqueue"] = True
     grace = max(1, round(settings.misfire_grace.total_seconds()))
     return {"args": [url], "kwargs": kwargs, "coalesce": True, "max_instances": 1, "misfire_grace_time": grace}
 
@@ -252,16 +256,28 @@ def shut_down(scheduler: BackgroundScheduler) -> None:
         scheduler.shutdown(wait=True)  # the jobs of stopped crawls record how they ended
 
 
+def check_queue(url: str | None) -> None:
+    """The queue needs PostgreSQL: say so at start, not at two in the morning."""
+    from nianbao.queue.app import QueueUnavailable, conninfo
+
+    try:
+        conninfo(url)
+    except QueueUnavailable as error:
+        raise ScheduleError(str(error)) from None
+
+
 # ---- the command ------------------------------------------------------------------------------------------------
 
 
-def run(url: str | None = None, *, at: str | None = None, run_now: bool = False) -> int:
+def run(url: str | None = None, *, at: str | None = None, run_now: bool = False, enqueue: bool = False) -> int:
     """`nianbao schedule`: the scheduler in the foreground until SIGTERM or SIGINT, logging to stderr; the exit code.
 
     On SIGTERM/SIGINT a running crawl is asked to stop (SIGTERM, then SIGKILL after TERM_GRACE_SECONDS) and its run
     is closed as "interrupted"; the missed nightly run is caught up at the next start if within the grace time.
     """
-    settings = Settings.from_env(os.environ, at=at)
+    settings = Settings.from_env(os.environ, at=at, enqueue=enqueue)
+    if enqueue:
+        check_queue(url)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z"
     )

@@ -581,12 +581,14 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at onc
 def schedule(db: DbOption = None,
              at: Annotated[str | None, typer.Option(help="Nightly crawl time HH:MM, Asia/Shanghai; default "
                                                     "NIANBAO_CRAWL_TIME or 02:00.")] = None,
-             run_now: Annotated[bool, typer.Option("--run-now", help="Also crawl once right away.")] = False):
+             run_now: Annotated[bool, typer.Option("--run-now", help="Also crawl once right away.")] = False,
+             enqueue: Annotated[bool, typer.Option("--enqueue", help="PostgreSQL: each night queue the hosts for "
+                                                   "`nianbao worker`s instead of crawling here.")] = False):
     """Run the scheduler in the foreground: the nightly crawl, its job kept in the database; stop with SIGTERM."""
     import scheduler
 
     try:
-        code = scheduler.run(db, at=at, run_now=run_now)
+        code = scheduler.run(db, at=at, run_now=run_now, enqueue=enqueue)
     except scheduler.ScheduleError as exc:
         fail(str(exc))
     raise typer.Exit(code)

@@ -26,9 +26,11 @@ log = logging.getLogger("nianbao.scheduler")
 TERM_GRACE_SECONDS = 30  # a crawl told to stop gets this long to record its outcomes before it is killed
 
 
-def crawl_command(url: str) -> list[str]:
-    """The crawl the job runs (Twisted's reactor cannot restart, so every crawl gets its own process)."""
-    return [sys.executable, "-m", "nianbao", "crawl", "--trigger", "scheduled", "--db", url]
+def crawl_command(url: str, enqueue: bool = False) -> list[str]:
+    """The crawl the job runs (Twisted's reactor cannot restart, so every crawl gets its own process); with enqueue,
+    the command that queues the night's hosts for the workers and returns."""
+    return [sys.executable, "-m", "nianbao", "crawl", "--trigger", "scheduled", *(["--enqueue"] if enqueue else []),
+            "--db", url]
 
 
 class _Crawls:
@@ -88,22 +90,24 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def run_nightly_crawl(url: str, timeout_seconds: float = 6 * 3600, command: list[str] | None = None) -> int | None:
+def run_nightly_crawl(url: str, timeout_seconds: float = 6 * 3600, command: list[str] | None = None,
+                      enqueue: bool = False) -> int | None:
     """The scheduled job: run the crawl in a fresh process; the exit code, or None when it could not start.
 
     The crawl records its own run. When it fails, times out or is stopped, its run is closed as "failed" or
     "interrupted" here, or one is recorded when the process died before recording any. Then the run's digest goes
-    to NIANBAO_NOTIFY (nianbao.alerts); an alert that cannot be sent is logged, never raised.
+    to NIANBAO_NOTIFY (nianbao.alerts); an alert that cannot be sent is logged, never raised. With enqueue the job
+    only queues the night (the runs happen later, on the workers), so no digest follows it.
     """
     if not _one_at_a_time.acquire(blocking=False):
         log.warning("a crawl this scheduler started is still running; not starting another")
         return None
     since = utcnow()
     try:
-        code = _crawl_once(url, timeout_seconds, command or crawl_command(url))
+        code = _crawl_once(url, timeout_seconds, command or crawl_command(url, enqueue))
     finally:
         _one_at_a_time.release()
-    if code is not None:  # after the lock is released: a slow alert never holds up the next crawl
+    if code is not None and not enqueue:  # after the lock is released: a slow alert never holds up the next crawl
         after_scheduled_crawl(url, since)
     return code
 

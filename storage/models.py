@@ -344,8 +344,14 @@ class WarcRecord(Base):
 
 # ---- Crawl locks (storage/locks.py) and tables other programs own in this database --------------------------------
 
-# APScheduler creates and owns its job store table (scheduler.py); the migrations leave it alone.
+# APScheduler creates and owns its job store table (scheduler.py), Procrastinate its queue's tables (nianbao.queue,
+# all named procrastinate_*); the migrations leave them alone.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def is_foreign_table(name: str | None) -> bool:
+    return bool(name) and (name in FOREIGN_TABLES or name.startswith(FOREIGN_TABLE_PREFIXES))
 
 
 class SiteLock(Base):

@@ -159,6 +159,9 @@ def test_the_crawl_command_is_nianbao_crawl_scheduled():
     assert scheduled_crawl.crawl_command("sqlite:///x.sqlite")[1:] == [
         "-m", "nianbao", "crawl", "--trigger", "scheduled", "--db", "sqlite:///x.sqlite"
     ]  # fmt: skip
+    assert scheduled_crawl.crawl_command("postgresql://h/db", enqueue=True)[1:] == [
+        "-m", "nianbao", "crawl", "--trigger", "scheduled", "--enqueue", "--db", "postgresql://h/db"
+    ]  # fmt: skip
 
 
 def test_a_crawl_that_records_its_run_is_not_recorded_twice(url, stand_in, tmp_path):
@@ -285,6 +288,30 @@ def test_the_nightly_crawl_runs_once_against_the_fixture_web(tmp_path, start, mo
     engine.dispose()
     assert set(outcomes) == {agency.id for agency in tuoli().agencies}  # every site has its outcome
     assert outcomes["xj-tuoli-county"] == "found"
+
+
+def test_on_postgresql_the_nightly_job_can_queue_the_night_for_workers(url, tmp_path):
+    """`nianbao schedule --enqueue`: the job queues one crawl per host and returns; it crawls nothing itself."""
+    if not url.startswith("postgresql"):
+        with pytest.raises(scheduler.ScheduleError, match="the work queue needs PostgreSQL"):
+            scheduler.check_queue(url)
+        return
+    registry = tmp_path / "registry.csv"
+    registry.write_text(registry_csv([tuoli()]), encoding="utf-8")
+    command = [sys.executable, "-m", "nianbao", "sites", "import", str(registry), "--db", url]
+    assert subprocess.run(command, cwd=REPOSITORY, capture_output=True, timeout=60).returncode == 0
+    assert scheduled_crawl.run_nightly_crawl(url, 60, enqueue=True) == 0
+    assert runs(url) == []
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        jobs = connection.execute(text("SELECT task_name, args->>'trigger', jsonb_array_length(args->'sites') "
+                                       "FROM procrastinate_jobs")).all()
+    assert jobs == [("nianbao:crawl_host", "scheduled", len(tuoli().agencies))]
+    config = alembic_config()
+    with engine.begin() as connection:  # the queue's tables are Procrastinate's, not the migrations'
+        config.attributes["connection"] = connection
+        alembic.check(config)
+    engine.dispose()
 
 
 # ---- settings and the command -------------------------------------------------------------------------------------

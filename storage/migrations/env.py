@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from storage.db import database_url, make_engine
-from storage.models import FOREIGN_TABLES, Base, UTCDateTime
+from storage.models import Base, UTCDateTime, is_foreign_table
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,8 +23,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    # Tables other programs create in this database (APScheduler's job store) are not ours to drop.
-    return not (type_ == "table" and reflected and name in FOREIGN_TABLES)
+    # Tables other programs create in this database (APScheduler's job store, Procrastinate's queue) are not ours.
+    return not (type_ == "table" and reflected and is_foreign_table(name))
 
 
 def configure(**options: Any) -> None:
