@@ -61,7 +61,9 @@ class RunKeeper:
         if interrupted:
             logger.warning("closed run(s) %s left running by crawls that died", ", ".join(map(str, interrupted)))
         free_dead_holders(session)
-        self.run_id = start_run(session, self.crawler.settings.get("NIANBAO_TRIGGER", "manual"), self.holder)
+        settings = self.crawler.settings
+        self.run_id = start_run(session, settings.get("NIANBAO_TRIGGER", "manual"), self.holder,
+                                settings.get("NIANBAO_NIGHT"), settings.get("NIANBAO_TASK"))
         wanted = [site.id for site in spider.targets]
         self.sites = acquire_sites(session, wanted, self.holder, self.ttl)
         held = held_sites(session)

@@ -575,6 +575,37 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at onc
         fail(str(exc))
 
 
+@app.command()
+def runs(night: Annotated[str | None, typer.Option(help="This queued night (default: the latest) and its runs only.")]
+         = None,
+         limit: Annotated[int, typer.Option(min=1, help="How many recent runs to list.")] = 20,
+         fmt: Annotated[Literal["table", "json"], typer.Option("--format", help="How to print it.")] = "table",
+         db: DbOption = None):
+    """The latest queued night (hosts done, running, waiting, failed; sites found, failed, waiting; the machines seen;
+    how long it took; the tasks that failed with their error), then the recent crawl runs."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.runs_view import RUN_COLUMNS, as_json, night_lines, run_rows
+    from nianbao.terminal import fitted_table
+    from storage.db import read_only
+    from storage.nights import latest_night, night_summary, recent_runs
+
+    with database(db) as engine, Session(read_only(engine)) as session:
+        chosen = night or latest_night(session)
+        summary = night_summary(session, chosen) if chosen else None
+        lines = recent_runs(session, limit, night)
+    if fmt == "json":
+        typer.echo(json.dumps(as_json(summary, lines), ensure_ascii=False, indent=2))
+        return
+    for line in night_lines(summary) if summary else []:
+        typer.echo(line)
+    if not lines:
+        typer.echo("no crawl run recorded yet" + (f" for night {night}" if night else ""))
+        return
+    console = terminal()
+    console.print(fitted_table(RUN_COLUMNS, run_rows(lines), console.width))
+
+
 # ---- the scheduler (scheduler.py) -----------------------------------------------------------------------------
 
 @app.command()

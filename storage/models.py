@@ -257,6 +257,9 @@ class CrawlRun(Base):
     holder: Mapped[str | None]  # host:pid of the crawl process, so a dead one's run can be told from a live one's
     heartbeat_at: Mapped[datetime | None]  # renewed while the crawl lives; a stale one marks a dead crawl
     message: Mapped[str | None] = mapped_column(Text)  # why a run failed, and the sites it could not finish
+    # A run a queue worker made (nianbao.queue): the night it belongs to, and its task ("HOST, job 17, attempt 2").
+    night: Mapped[str | None] = mapped_column(Text, index=True)
+    task: Mapped[str | None] = mapped_column(Text)
 
 
 class SiteOutcome(Base):

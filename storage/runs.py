@@ -25,11 +25,14 @@ INCOMPLETE = "incomplete"  # recorded for each site a run takes, until the run r
 COUNTS = ("pages", "reports_found", "reports_new", "reports_revised", "errors")
 
 
-def start_run(session: Session, trigger: str, holder: str | None = None) -> int:
-    """Open a run ("manual" or "scheduled") for the process named holder (storage.locks.process_holder)."""
+def start_run(session: Session, trigger: str, holder: str | None = None, night: str | None = None,
+              task: str | None = None) -> int:
+    """Open a run ("manual" or "scheduled") for the process named holder (storage.locks.process_holder); a queue
+    worker's run also names its night and task."""
     _require(trigger, TRIGGERS, "trigger")
     now = utcnow()
-    run = CrawlRun(trigger=trigger, status="running", started_at=now, holder=holder, heartbeat_at=now)
+    run = CrawlRun(trigger=trigger, status="running", started_at=now, holder=holder, heartbeat_at=now, night=night,
+                   task=task)
     session.add(run)
     session.flush()
     return run.id

@@ -5,6 +5,7 @@ queued again adds nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -103,6 +104,7 @@ def test_three_workers_share_a_night_and_survive_a_killed_one(tmp_path, pg_url):
                                            "or done"
             assert _jobs(engine) == {"succeeded": COUNTIES}
             _assert_stored_once(engine, web)
+            _assert_the_night_reads_back(pg_url)
         finally:
             for worker in workers:
                 if worker.poll() is None:
@@ -149,3 +151,22 @@ def test_enqueueing_an_unknown_site_is_refused(tmp_path, pg_url):
     done = _nianbao(pg_url, "crawl", "--enqueue", "--site", "gen-county-001", "--night", "2026-12-02")
     assert done.stdout.strip() == "night 2026-12-02/manual:gen-county-001: 1 hosts queued (1 sites), 0 already "\
                                   "queued or done"
+
+
+def _assert_the_night_reads_back(db_url: str) -> None:
+    shown = _nianbao(db_url, "runs", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    night = json.loads(shown.stdout)["night"]
+    assert (night["night"], night["hosts"]) == (NIGHT, {"done": COUNTIES})
+    assert (night["sites_found"], night["sites_failed"], night["sites_waiting"]) == (
+        COUNTIES * AGENCIES_PER_COUNTY, 0, 0)
+    assert len(night["machines"]) == 1  # three workers, one machine here
+    # The killed worker's tasks are listed: recorded by the worker that queued them again, or, when their crawl had
+    # opened its run, that run closed as failed or as interrupted (by the next crawl to start here).
+    assert 1 <= len(night["failed_tasks"]) <= 2
+    assert {task["status"] for task in night["failed_tasks"]} <= {"failed", "interrupted"}
+    assert all(task["night"] == NIGHT and ", job " in task["task"] for task in night["failed_tasks"])
+    table = _nianbao(db_url, "runs").stdout.splitlines()
+    assert table[0].startswith(f"night {NIGHT}: {COUNTIES} hosts ({COUNTIES} done, 0 running, 0 waiting, 0 failed); "
+                               f"sites: {COUNTIES * AGENCIES_PER_COUNTY} found, 0 failed, 0 waiting; 1 machine(s)")
+    assert sum(line.startswith("  failed: ") for line in table) == len(night["failed_tasks"])

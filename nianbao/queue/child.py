@@ -1,5 +1,6 @@
-"""One crawl task's process: `python -m nianbao.queue.child PARENT_PID DB_URL TRIGGER SITE…`. It dies with the worker
-that started it, runs nianbao.crawl on the sites, and prints the summary as one JSON line last."""
+"""One crawl task's process: `python -m nianbao.queue.child PARENT_PID DB_URL TRIGGER NIGHT TASK SITE…`. It dies with
+the worker that started it, runs nianbao.crawl on the sites (the run records its night and task), and prints the
+summary as one JSON line last."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ def die_with(parent: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parent, db_url, trigger, *sites = argv
+    parent, db_url, trigger, night, task, *sites = argv
     die_with(int(parent))
     from nianbao.crawl import crawl
     from nianbao.logs import configure
 
     configure(default_level="WARNING")  # the crawl's log to stderr: the worker's log
-    summary = crawl(db_url, sites, trigger)
+    summary = crawl(db_url, sites, trigger, {"NIANBAO_NIGHT": night, "NIANBAO_TASK": task})
     print(json.dumps({"run_id": summary.run_id, "finish_reason": summary.finish_reason, "left": summary.left,
                       "line": summary.line()}), flush=True)
     return 0

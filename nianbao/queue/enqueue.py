@@ -6,17 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from nianbao.crawl import UnknownSites
 from nianbao.queue.app import ensure_schema, make_app
 from nianbao.queue.hosts import sites_by_host
 from storage.db import make_engine, upgrade
+from storage.nights import CRAWL_TASK, standing_hosts
 from storage.registry import list_agencies
-
-TASK = "nianbao:crawl_host"
-STANDING = ("todo", "doing", "succeeded")  # a failed or cancelled job of the night may be queued again
 
 
 @dataclass
@@ -40,7 +37,7 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
         ensure_schema(app, engine)
         with Session(engine) as session:
             hosts = sites_by_host(list_agencies(session))
-            standing = _standing_hosts(session, night)
+            standing = standing_hosts(session, night)
     finally:
         engine.dispose()
     if only is not None:
@@ -56,7 +53,7 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
             if host in standing:
                 result.standing.append(host)
                 continue
-            job = app.tasks[TASK].configure(lock=f"host:{host}", queueing_lock=f"crawl:{night}:{host}")
+            job = app.tasks[CRAWL_TASK].configure(lock=f"host:{host}", queueing_lock=f"crawl:{night}:{host}")
             try:
                 job.defer(host=host, sites=sites, night=night, trigger=trigger)
             except AlreadyEnqueued:
@@ -64,10 +61,3 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
                 continue
             result.queued[host] = len(sites)
     return result
-
-
-def _standing_hosts(session: Session, night: str) -> set[str]:
-    rows = session.execute(text(
-        "SELECT args->>'host' FROM procrastinate_jobs WHERE task_name = :task AND args->>'night' = :night "
-        "AND status::text = ANY(:standing)"), {"task": TASK, "night": night, "standing": list(STANDING)})
-    return {host for (host,) in rows}

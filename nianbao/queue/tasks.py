@@ -11,12 +11,25 @@ import signal
 import sys
 
 import procrastinate
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from storage.db import make_engine
+from storage.locks import process_holder
+from storage.models import CrawlRun
+from storage.runs import finish_run, start_run
 
 logger = logging.getLogger(__name__)
 tasks = procrastinate.Blueprint()
 CRAWL_QUEUE = "crawl"
 # NIANBAO_HOST_CRAWL_TIMEOUT: seconds one host's crawl may take before it is killed and its task retried.
 DEFAULT_TIMEOUT = 3 * 3600
+
+
+def task_label(host: str, job_id: int | None, attempts: int) -> str:
+    """How a crawl task's run is named in the night (nianbao runs): the host, the job, which attempt."""
+    return f"{host}, job {job_id}, attempt {attempts + 1}"
 
 
 class CrawlIncomplete(Exception):
@@ -30,7 +43,12 @@ async def crawl_host(context: procrastinate.JobContext, host: str, sites: list[s
     """Crawl every site of one host. The job's lock is the host, so no two workers ever crawl it at once."""
     db_url = context.additional_context["db_url"]
     timeout = float(os.environ.get("NIANBAO_HOST_CRAWL_TIMEOUT", DEFAULT_TIMEOUT))
-    summary = await _crawl_in_child(db_url, sites, trigger, timeout)
+    task = task_label(host, context.job.id, context.job.attempts)
+    try:
+        summary = await _crawl_in_child(db_url, sites, trigger, night, task, timeout)
+    except CrawlIncomplete as error:  # the process died before its run could say so: the night must show it
+        await asyncio.to_thread(record_failed_task, db_url, trigger, night, task, str(error))
+        raise
     if summary["finish_reason"] != "finished":
         raise CrawlIncomplete(f"{host}: run {summary['run_id']} ended {summary['finish_reason']}")
     if summary["left"]:
@@ -40,9 +58,9 @@ async def crawl_host(context: procrastinate.JobContext, host: str, sites: list[s
     return summary
 
 
-async def _crawl_in_child(db_url: str, sites: list[str], trigger: str, timeout: float) -> dict:
+async def _crawl_in_child(db_url: str, sites: list[str], trigger: str, night: str, task: str, timeout: float) -> dict:
     """nianbao.queue.child in a process that dies with this one (a killed worker leaves no crawl behind)."""
-    command = [sys.executable, "-m", "nianbao.queue.child", str(os.getpid()), db_url, trigger, *sites]
+    command = [sys.executable, "-m", "nianbao.queue.child", str(os.getpid()), db_url, trigger, night, task, *sites]
     child = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     try:
         out, _ = await asyncio.wait_for(child.communicate(), timeout)
@@ -55,5 +73,22 @@ async def _crawl_in_child(db_url: str, sites: list[str], trigger: str, timeout: 
         raise
     lines = out.decode("utf-8", "replace").strip().splitlines()
     if child.returncode != 0 or not lines:
-        raise CrawlIncomplete(f"the crawl process exited {child.returncode}")
+        raise CrawlIncomplete(f"the crawl process exited {child.returncode} (its log is the worker's)")
     return json.loads(lines[-1])
+
+
+def record_failed_task(db_url: str, trigger: str, night: str, task: str, message: str) -> None:
+    """Close the task's run as failed, or record a failed one when the crawl died before opening any."""
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            runs = session.scalars(select(CrawlRun).where(CrawlRun.task == task)).all()
+            for run in runs:
+                if run.status == "running":
+                    finish_run(session, run.id, "failed", message)
+            if not runs:
+                finish_run(session, start_run(session, trigger, process_holder(), night, task), "failed", message)
+    except SQLAlchemyError as error:
+        logger.error("could not record the failed task %s: %s", task, str(error).splitlines()[0])
+    finally:
+        engine.dispose()
