@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 # NIANBAO_WORKER_STALLED_AFTER: seconds without a worker's heartbeat (sent every sixth of it) before any live worker
 # queues its jobs again.
 STALLED_AFTER_SECONDS = float(os.environ.get("NIANBAO_WORKER_STALLED_AFTER", "60"))
+SHUTDOWN_GRACE_SECONDS = 5  # on SIGTERM, running crawls are then stopped (they record their runs as interrupted)
 
 
 def run_worker(url: str | None, concurrency: int, queues: list[str] | None = None, name: str | None = None) -> None:
@@ -38,7 +39,8 @@ async def _work(app: procrastinate.App, url: str, concurrency: int, queues: list
         try:
             await app.run_worker_async(
                 queues=queues, concurrency=concurrency, name=name, additional_context={"db_url": url},
-                update_heartbeat_interval=STALLED_AFTER_SECONDS / 6, stalled_worker_timeout=STALLED_AFTER_SECONDS)
+                update_heartbeat_interval=STALLED_AFTER_SECONDS / 6, stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS)
         finally:
             recovery.cancel()
 
