@@ -576,6 +576,36 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at onc
 
 
 @app.command()
+def reparse(year: Annotated[int | None, typer.Option(help="Only reports of this year.")] = None,
+            site: Annotated[list[str] | None, typer.Option("--site", help="Only this agency (repeatable).")] = None,
+            enqueue: Annotated[bool, typer.Option("--enqueue", help="PostgreSQL: queue the work for `nianbao "
+                                                  "worker`s instead of parsing here.")] = False,
+            db: DbOption = None):
+    """Read every stored report an older parser made again with this one, from the stored originals (no download).
+    Values unchanged: the version is updated in place; values changed: a new version of the same bytes."""
+    from nianbao.queue.app import QueueUnavailable, conninfo
+    from nianbao.reparse import BATCH, chosen_versions, line, reparse_versions
+    from storage.db import database_url
+
+    url = database_url(db)
+    try:
+        if enqueue:
+            conninfo(url)
+        with database(url):  # a one-line error for a database that cannot be used
+            pass
+        versions = chosen_versions(url, year, list(site or []))
+    except QueueUnavailable as exc:
+        fail(str(exc))
+    if enqueue:
+        from nianbao.queue.enqueue import enqueue_reparse
+
+        typer.echo(f"{len(versions)} stored version(s) queued for re-parsing in "
+                   f"{enqueue_reparse(url, versions, BATCH)} task(s)")
+        return
+    typer.echo(line(reparse_versions(url, versions)))
+
+
+@app.command()
 def runs(night: Annotated[str | None, typer.Option(help="This queued night (default: the latest) and its runs only.")]
          = None,
          limit: Annotated[int, typer.Option(min=1, help="How many recent runs to list.")] = 20,

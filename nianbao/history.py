@@ -52,9 +52,11 @@ def _version_lines(version: StoredVersion, before: StoredVersion | None) -> list
              + (f"  [{', '.join(marks)}]" if marks else "")]
     if version.changes is None:
         return lines
-    if not is_revision(version.changes):
+    reparse = bool(version.changes.get("reparse"))
+    if not reparse and not is_revision(version.changes):
         return [*lines, f"      same cells and text as v{version.changes['from_version']} (only the bytes differ)"]
-    lines.append(f"      against v{version.changes['from_version']}: {summary(version.changes)}")
+    lines.append(f"      {'the same bytes read again by a newer parser; ' if reparse else ''}"
+                 f"against v{version.changes['from_version']}: {summary(version.changes)}")
     for table, row, column, old, new in version.changes["cells"]:
         label = CELL_LABELS.get((table, row, column), f"{table}.{row}.{column}")
         lines.append(f"      {label}: {_value(old)} → {_value(new)}")

@@ -58,8 +58,10 @@ def changes_record(before_version: int, changes: list[CellChange], counts: tuple
 
 
 def is_revision(record: Mapping | None) -> bool:
-    """Whether a stored changes record shows a real change (a page re-rendered around the same report is not one)."""
-    return bool(record) and bool(record["cells"] or record["text"]["added"] or record["text"]["removed"])
+    """Whether a stored changes record shows a real change (a page re-rendered around the same report is not one,
+    nor a newer parser reading the same bytes: `nianbao reparse`)."""
+    return bool(record) and not record.get("reparse") and bool(
+        record["cells"] or record["text"]["added"] or record["text"]["removed"])
 
 
 def summary(record: Mapping) -> str:

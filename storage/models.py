@@ -174,7 +174,7 @@ class ReportVersion(Base):
 
     __tablename__ = "report_versions"
     __table_args__ = (
-        UniqueConstraint("report_id", "document_sha256"),
+        UniqueConstraint("report_id", "document_sha256", "parser_version"),
         UniqueConstraint("report_id", "version"),
         one_of("status", VERSION_STATUSES),
     )
@@ -196,6 +196,8 @@ class ReportVersion(Base):
     text_sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
     # How it differs from the version current when it came (nianbao.revisions.changes_record); null for a first one.
     changes: Mapped[dict[str, Any] | None]
+    # The parser that read it (nianbao.report.PARSER_VERSION); null for versions stored before this was kept.
+    parser_version: Mapped[str | None]
 
     report: Mapped[Report] = relationship(foreign_keys=[report_id])
 

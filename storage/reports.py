@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nianbao.report import PARSER_VERSION
 from nianbao.revisions import cell_changes, changes_record, text_counts
 from nianbao.similarity import sketch
 from storage.cells import FINDING_KEYS, Cell, cells_of, findings_of, is_usable, tables_of, without_nul
@@ -70,9 +71,10 @@ def upsert_report(
         _check_sha(sha, f"attachment {url}")
     report = _locked_report(session, agency_id, agency_name, year)
     current = session.get(ReportVersion, report.current_version_id) if report.current_version_id else None
-    known = session.scalars(
+    known = session.scalars(  # the latest parse of these bytes (a re-parse by a newer parser may follow the first)
         select(ReportVersion).where(ReportVersion.report_id == report.id,
                                     ReportVersion.document_sha256 == document_sha256)
+        .order_by(ReportVersion.version.desc()).limit(1)
     ).one_or_none()
     if known is not None:
         return _seen_again(session, report, known, current, agency_id, agency_name)
@@ -162,6 +164,7 @@ def _add_version(
         fetched_at=fetched_at,
         status="ok" if is_usable(parsed) else "unreadable",
         text_sketch=text_sketch,
+        parser_version=PARSER_VERSION,
     )
     session.add(version)
     session.flush()

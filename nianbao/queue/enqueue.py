@@ -61,3 +61,18 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
                 continue
             result.queued[host] = len(sites)
     return result
+
+
+def enqueue_reparse(url: str | None, version_ids: list[int], batch: int) -> int:
+    """Queue the versions for re-parsing on the workers, `batch` per task; how many tasks."""
+    engine = make_engine(url)
+    try:
+        app = make_app(url)
+        ensure_schema(app, engine)
+    finally:
+        engine.dispose()
+    batches = [version_ids[i:i + batch] for i in range(0, len(version_ids), batch)]
+    with app.open():
+        for ids in batches:
+            app.tasks["nianbao:reparse_batch"].defer(version_ids=ids)
+    return len(batches)

@@ -23,6 +23,7 @@ from storage.runs import finish_run, start_run
 logger = logging.getLogger(__name__)
 tasks = procrastinate.Blueprint()
 CRAWL_QUEUE = "crawl"
+PARSE_QUEUE = "parse"
 # NIANBAO_HOST_CRAWL_TIMEOUT: seconds one host's crawl may take before it is killed and its task retried.
 DEFAULT_TIMEOUT = 3 * 3600
 
@@ -56,6 +57,17 @@ async def crawl_host(context: procrastinate.JobContext, host: str, sites: list[s
         raise CrawlIncomplete(f"{host}: sites another crawl held, to retry: {held}")
     logger.info("%s (night %s): run %s, %d sites", host, night, summary["run_id"], len(sites))
     return summary
+
+
+@tasks.task(name="reparse_batch", queue=PARSE_QUEUE, pass_context=True,
+            retry=procrastinate.RetryStrategy(max_attempts=3, linear_wait=60))
+async def reparse_batch(context: procrastinate.JobContext, version_ids: list[int]) -> dict:
+    """Read stored originals again with this worker's parser (nianbao.reparse); no download."""
+    from nianbao.reparse import line, reparse_versions
+
+    counts = await asyncio.to_thread(reparse_versions, context.additional_context["db_url"], version_ids)
+    logger.info("%s", line(counts))
+    return dict(counts)
 
 
 async def _crawl_in_child(db_url: str, sites: list[str], trigger: str, night: str, task: str, timeout: float) -> dict:

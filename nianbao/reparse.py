@@ -1,0 +1,72 @@
+"""`nianbao reparse`: the stored originals read again by the current parser, without a download. The same function
+runs here, in the reader pool, and on the queue's workers (nianbao.queue.tasks.reparse_batch), a batch at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from nianbao.isolated import DocumentPool
+from storage.db import make_engine, upgrade
+from storage.documents import get_document
+from storage.models import ReportVersion
+from storage.reparse import store_reparse, versions_to_reparse
+
+logger = logging.getLogger(__name__)
+BATCH = 100  # versions per queued task
+
+
+def chosen_versions(url: str, year: int | None, sites: Sequence[str]) -> list[int]:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            return versions_to_reparse(session, year, sites)
+    finally:
+        engine.dispose()
+
+
+def reparse_versions(url: str, version_ids: Sequence[int]) -> Counter[str]:
+    """Re-parse the versions; how many came out the same, revised, kept, gone (no longer current) or unreadable."""
+    return asyncio.run(_reparse(url, version_ids))
+
+
+async def _reparse(url: str, version_ids: Sequence[int]) -> Counter[str]:
+    engine, pool, counts = make_engine(url), DocumentPool(), Counter()
+    slots = asyncio.Semaphore(pool.limits.workers * 2)  # documents read at once: the pool busy, memory bounded
+
+    async def one(version_id: int) -> None:
+        async with slots:
+            counts[await _one(engine, pool, version_id)] += 1
+
+    try:
+        await asyncio.gather(*(one(version_id) for version_id in version_ids))
+    finally:
+        pool.close()
+        engine.dispose()
+    return counts
+
+
+async def _one(engine, pool: DocumentPool, version_id: int) -> str:
+    with Session(engine) as session:
+        version = session.get(ReportVersion, version_id)
+        document = get_document(session, version.document_sha256) if version else None
+        source, data = (version.source_url, document.data) if document else (None, None)
+    if data is None:
+        return "gone"
+    outcome = await pool.parse(data, name=source, url=source, source=source)
+    if outcome.parsed is None:  # the stored parse stays; a later reparse tries again
+        logger.warning("version %d (%s): unreadable to this parser: %s", version_id, source, outcome.error)
+        return "unreadable"
+    with Session(engine) as session, session.begin():
+        return store_reparse(session, version_id, outcome.parsed, outcome.text_sketch)
+
+
+def line(counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    parts = ", ".join(f"{counts.get(key, 0)} {key}" for key in ("same", "revised", "kept", "unreadable", "gone"))
+    return f"re-parsed {total} stored version(s): {parts}"
