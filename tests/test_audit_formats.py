@@ -253,3 +253,11 @@ def test_html_with_no_agencies():
 
     page = render_html(audit([], [], [], 2024, date(2025, 1, 1)))
     assert 'id="count-total" data-count="0"' in page
+
+
+def test_html_states_when_each_site_was_last_crawled():
+    doc = lxml.html.fromstring(render_html(sample_audit()))
+    crawled = {row.get("data-agency-id"): row.cssselect("span.crawled")[0].text_content()
+               for row in doc.cssselect("tr.row")}
+    assert crawled["tuoli"] == "上次抓取 last crawled 2025-02-14 02:00:00 UTC"
+    assert crawled["tuoli-finance"] == "上次抓取 last crawled 从未抓取 never"

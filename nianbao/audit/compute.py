@@ -123,7 +123,8 @@ def _audit_agency(agency: Agency, tree: Hierarchy, attributed, unstored: list[Un
     due = deadlines.deadline(agency.level, year, settings.township_deadline)
     region = tree.region(agency.id)
     base = dict(agency_id=agency.id, name=agency.name, level=agency.level, parent_id=agency.parent_id,
-                region_id=region.id, region_name=region.name, deadline=due)
+                region_id=region.id, region_name=region.name, deadline=due,
+                last_crawled=max((s.attempted_at for s in states if s.attempted_at), default=None))
     # A report published after as_of was not there yet on that day: the audit can be re-run for a past date.
     found = [r for r in attributed.get((agency.id, year), []) if r.published is None or r.published <= as_of]
     report = _primary(found)

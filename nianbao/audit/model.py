@@ -151,6 +151,7 @@ class AgencyAudit:
     title: str | None = None
     source_url: str | None = None
     site_outcome: str | None = None  # the outcome that decided `unreachable`, or the last one seen
+    last_crawled: datetime | None = None  # the last crawl attempt at any of its listing pages
     findings: tuple[Finding, ...] = ()  # the report's parse findings: errors and warnings only
     checks: tuple[Finding, ...] = ()  # the audit's own checks: carry-over, copied text, implausible figures
     notes: tuple[Note, ...] = ()

@@ -19,6 +19,7 @@ from nianbao.audit.model import (
     site_outcome_label,
 )
 from nianbao.audit.render_evidence import evidence_anchor, evidence_html
+from nianbao.evidence_text import utc_time
 from nianbao.template import SEVERITY_LABELS, rule_label
 
 # Every scraped string goes through escape(); helpers below take text, never markup, unless named *_html.
@@ -40,6 +41,12 @@ def _outcome(row: AgencyAudit) -> str:
     code = row.site_outcome or "never_crawled"
     return (f'<span class="outcome" data-outcome="{escape(code, quote=True)}">'
             f"{escape(site_outcome_label(row.site_outcome))} {escape(code)}</span>")
+
+
+def _crawled(row: AgencyAudit) -> str:
+    """When the crawl last tried the agency's listing pages: how fresh the verdict is."""
+    when = utc_time(row.last_crawled.isoformat()) if row.last_crawled else "从未抓取 never"
+    return f'<span class="crawled">上次抓取 last crawled {escape(when)}</span>'
 
 
 def _notes(row: AgencyAudit) -> str:
@@ -155,7 +162,7 @@ def _row(row: AgencyAudit, year: int, evidence: dict[str, dict]) -> str:
     proof = evidence_html(row.agency_id, year, evidence[row.agency_id], _link) if row.agency_id in evidence else ""
     cells = (
         escape(row.region_name), escape(row.name), escape(LEVEL_LABELS.get(row.level, row.level)),
-        _badge(row.status) + _outcome(row) + proof, row.deadline.isoformat(),
+        _badge(row.status) + _outcome(row) + _crawled(row) + proof, row.deadline.isoformat(),
         row.published.isoformat() if row.published else "—", str(row.days_late or ""), findings, checks, title,
         escape(_notes(row)),
     )
