@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+logger = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///nianbao.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -110,8 +117,34 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def alembic_config() -> Config:
     """The Alembic configuration of the packaged migrations, without reading alembic.ini (which is for the CLI)."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_dir()))
     return config
+
+
+def migrations_dir() -> Path:
+    """The migrations' folder: beside this file, or, when the package is inside a zip (a Scrapyd egg), a copy of them
+    taken from the package's resources into a temporary folder, removed when the process ends."""
+    return MIGRATIONS if MIGRATIONS.is_dir() else _extracted_migrations()
+
+
+@functools.cache
+def _extracted_migrations() -> Path:
+    target = Path(tempfile.mkdtemp(prefix="nianbao-migrations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    source = resources.files("storage") / "migrations"
+    _copy_tree(source, target / "migrations")
+    logger.info("migrations read from the installed package (%s)", source)
+    return target / "migrations"
+
+
+def _copy_tree(source, target: Path) -> None:
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _copy_tree(entry, target / entry.name)
+        elif entry.name.endswith((".py", ".mako")):
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def upgrade(engine: Engine) -> None:
