@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scrapy import Request
-from scrapy.settings import BaseSettings
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.database import engine_for
+from crawler.database import CrawlDatabase
 from storage.fetches import fetch_state
 
 Validators = dict[str, str]  # {"etag": "...", "last_modified": "..."}, either may be empty
@@ -50,20 +50,16 @@ class FetchState:
     @classmethod
     def of(cls, crawler) -> FetchState:
         if getattr(crawler, "_nianbao_fetch_state", None) is None:
-            crawler._nianbao_fetch_state = load_fetch_state(crawler.settings)
+            crawler._nianbao_fetch_state = load_fetch_state(CrawlDatabase.of(crawler).engine)
         return crawler._nianbao_fetch_state
 
 
-def load_fetch_state(settings: BaseSettings) -> FetchState:
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            validators, checked_at = fetch_state(session)
-    finally:
-        engine.dispose()
+def load_fetch_state(engine: Engine) -> FetchState:
+    with Session(engine) as session:
+        validators, checked_at = fetch_state(session)
     return FetchState(validators, checked_at)
 
 
-def load_validators(settings: BaseSettings) -> dict[str, Validators]:
+def load_validators(engine: Engine) -> dict[str, Validators]:
     """Key → validators of every fetch whose bytes are stored (the store pipeline records them)."""
-    return load_fetch_state(settings).validators
+    return load_fetch_state(engine).validators

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scrapy.settings import BaseSettings
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.database import engine_for
 from storage.registry import list_agencies
 
 # Higher ranks own a shared listing page: a county site lists its departments' and towns' reports.
@@ -23,15 +22,11 @@ class Site:
     listing_urls: tuple[str, ...]
 
 
-def load_sites(settings: BaseSettings) -> list[Site]:
+def load_sites(engine: Engine) -> list[Site]:
     """Every registered agency that is not disabled, from the registry table (`nianbao sites import`)."""
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            return [Site(a.id, a.name, a.level, a.parent_id, tuple(a.listing_urls)) for a in list_agencies(session)
-                    if a.enabled]
-    finally:
-        engine.dispose()
+    with Session(engine) as session:
+        return [Site(a.id, a.name, a.level, a.parent_id, tuple(a.listing_urls)) for a in list_agencies(session)
+                if a.enabled]
 
 
 def select_sites(sites: list[Site], wanted: str | None) -> list[Site]:

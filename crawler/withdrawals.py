@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scrapy.settings import BaseSettings
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.database import engine_for
 from storage.withdrawals import current_report_urls
 
 GONE = (404, 410)
@@ -25,11 +24,7 @@ class WithdrawalCheck:
     reason: str = ""
 
 
-def load_stored_pages(settings: BaseSettings, site_ids: list[str]) -> dict[str, dict[str, bool]]:
+def load_stored_pages(engine: Engine, site_ids: list[str]) -> dict[str, dict[str, bool]]:
     """Per site, its current reports' pages, each with whether it is marked withdrawn now."""
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            return current_report_urls(session, site_ids)
-    finally:
-        engine.dispose()
+    with Session(engine) as session:
+        return current_report_urls(session, site_ids)

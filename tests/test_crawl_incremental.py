@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scrapy.settings import Settings
 
 from crawler.fetchstate import load_validators
+from storage.db import make_engine
 from tests.fixtureweb import build_web, report_urls
 from tests.fixtureweb.crawl import age_checks, run_crawl
 from tests.fixtureweb.sample import tacheng, tuoli
@@ -37,7 +37,11 @@ def runs(tmp_path_factory):
 
 
 def stored_validators(db_url: str) -> dict[str, dict[str, str]]:
-    return load_validators(Settings({"NIANBAO_DATABASE_URL": db_url}))
+    engine = make_engine(db_url)
+    try:
+        return load_validators(engine)
+    finally:
+        engine.dispose()
 
 
 def _documents(items) -> dict[str, dict]:

@@ -63,15 +63,16 @@ class ReportsSpider(Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.setup(load_sites(settings), settings.getint("NIANBAO_MAX_LISTING_PAGES"))
+        # One engine (and one schema upgrade) for the whole crawl: the spider, pipelines and run keeper share it.
+        spider.database = CrawlDatabase.of(crawler)
+        spider.setup(load_sites(spider.database.engine), settings.getint("NIANBAO_MAX_LISTING_PAGES"))
         # NIANBAO_MAX_ATTACHMENTS / _MAX_ATTACHMENT_MB: what one report page may make us download.
         spider.max_attachments = settings.getint("NIANBAO_MAX_ATTACHMENTS", 10)
         spider.max_attachment_bytes = settings.getint("NIANBAO_MAX_ATTACHMENT_MB", 100) * 2**20
-        spider.database = CrawlDatabase.of(crawler)
         # NIANBAO_RECHECK_DAYS: how often a report page listed on an unchanged listing page is asked for again.
         spider.recheck_days = settings.getint("NIANBAO_RECHECK_DAYS", 7)
         spider.checked_at = FetchState.of(crawler).checked_at
-        spider.stored_pages = load_stored_pages(settings, [site.id for site in spider.targets])
+        spider.stored_pages = load_stored_pages(spider.database.engine, [site.id for site in spider.targets])
         crawler.signals.connect(spider.send_outcomes_when_idle, signal=signals.spider_idle)
         return spider
 
