@@ -21,6 +21,7 @@ from storage.db import make_engine
 from storage.models import Report, ReportVersion, SiteOutcome
 from storage.runs import last_outcomes
 from tests.faultweb import CRAWL_ENV, REPOSITORY, archive_env, prepared
+from tests.fixtureweb import loopback
 from tests.fixtureweb.generate import generate_sites
 from tests.fixtureweb.loopback import LoopbackWeb
 from tests.fixtureweb.spec import registry_csv
@@ -170,3 +171,34 @@ def _assert_the_night_reads_back(db_url: str) -> None:
     assert table[0].startswith(f"night {NIGHT}: {COUNTIES} hosts ({COUNTIES} done, 0 running, 0 waiting, 0 failed); "
                                f"sites: {COUNTIES * AGENCIES_PER_COUNTY} found, 0 failed, 0 waiting; 1 machine(s)")
     assert sum(line.startswith("  failed: ") for line in table) == len(night["failed_tasks"])
+
+
+def test_a_stopped_worker_puts_its_crawls_back_in_the_queue(tmp_path, pg_url, monkeypatch):
+    """SIGTERM (systemd stop): after a short grace the running crawls are stopped, their runs closed as
+    interrupted, their locks released, and their jobs queued again for another worker."""
+    monkeypatch.setattr(loopback, "RESPONSE_SECONDS", 1.0)  # a crawl still running when the worker is stopped
+    with LoopbackWeb(generate_sites(counties=1, departments=6, towns=3)) as web:
+        registry = tmp_path / "registry.csv"
+        registry.write_text(registry_csv(web.sites), encoding="utf-8")
+        prepared(pg_url, registry)
+        assert _nianbao(pg_url, "crawl", "--enqueue").returncode == 0
+        log = tmp_path / "worker.log"
+        worker = _start_worker(pg_url, "machine-0", log)
+        engine = make_engine(pg_url)
+        try:
+            _wait(lambda: _runs(engine) == [("running",)], 60, "a crawl running", [log])
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(90) == 0
+            assert _runs(engine) == [("interrupted",)]
+            assert _jobs(engine) == {"todo": 1}
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM site_locks")).scalar() == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            engine.dispose()
+
+
+def _runs(engine) -> list[tuple[str]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text("SELECT status FROM crawl_runs"))]
