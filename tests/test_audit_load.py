@@ -44,8 +44,10 @@ def store_sample(engine) -> None:
 
 
 def comparable(result):
-    """Rows less the notes of unreachable agencies: the sample's crawl states carry times the registry read has not."""
-    return [replace(r, notes=()) if r.status == "unreachable" else r for r in result.rows], result.summary
+    """Rows less the notes of unreachable agencies and the last crawl times: the sample's crawl states carry times
+    the registry read has not."""
+    rows = [replace(r, last_crawled=None) for r in result.rows]
+    return [replace(r, notes=()) if r.status == "unreachable" else r for r in rows], result.summary
 
 
 def _listed(report):

@@ -29,7 +29,8 @@ from tests.storage_fixtures import _empty_schema
 
 NIGHT = "2026-12-01"
 COUNTIES, AGENCIES_PER_COUNTY = 30, 10  # a county, 6 departments and 3 townships, all on the county's host
-WORKER_ENV = {"NIANBAO_WORKER_STALLED_AFTER": "6"}  # a killed worker's job is queued again within seconds
+WORKER_ENV = {"NIANBAO_WORKER_STALLED_AFTER": "6",  # a killed worker's job is queued again within seconds
+              "NIANBAO_DOCUMENT_WORKERS": "1"}  # six crawls at once on a small machine: one reader each
 
 
 @pytest.fixture
@@ -176,7 +177,7 @@ def _assert_the_night_reads_back(db_url: str) -> None:
 def test_a_stopped_worker_puts_its_crawls_back_in_the_queue(tmp_path, pg_url, monkeypatch):
     """SIGTERM (systemd stop): after a short grace the running crawls are stopped, their runs closed as
     interrupted, their locks released, and their jobs queued again for another worker."""
-    monkeypatch.setattr(loopback, "RESPONSE_SECONDS", 1.0)  # a crawl still running when the worker is stopped
+    monkeypatch.setattr(loopback, "RESPONSE_SECONDS", 0.5)  # a crawl still running when the worker is stopped
     with LoopbackWeb(generate_sites(counties=1, departments=6, towns=3)) as web:
         registry = tmp_path / "registry.csv"
         registry.write_text(registry_csv(web.sites), encoding="utf-8")
