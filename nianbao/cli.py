@@ -583,19 +583,21 @@ def reparse(year: Annotated[int | None, typer.Option(help="Only reports of this 
             db: DbOption = None):
     """Read every stored report an older parser made again with this one, from the stored originals (no download).
     Values unchanged: the version is updated in place; values changed: a new version of the same bytes."""
+    from sqlalchemy.orm import Session
+
     from nianbao.queue.app import QueueUnavailable, conninfo
-    from nianbao.reparse import BATCH, chosen_versions, line, reparse_versions
+    from nianbao.reparse import BATCH, line, reparse_versions
     from storage.db import database_url
+    from storage.reparse import versions_to_reparse
 
     url = database_url(db)
     try:
         if enqueue:
             conninfo(url)
-        with database(url):  # a one-line error for a database that cannot be used
-            pass
-        versions = chosen_versions(url, year, list(site or []))
     except QueueUnavailable as exc:
         fail(str(exc))
+    with database(url) as engine, Session(engine) as session:
+        versions = versions_to_reparse(session, year, list(site or []))
     if enqueue:
         from nianbao.queue.enqueue import enqueue_reparse
 

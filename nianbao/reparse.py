@@ -11,23 +11,13 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from nianbao.isolated import DocumentPool
-from storage.db import make_engine, upgrade
+from storage.db import make_engine
 from storage.documents import get_document
 from storage.models import ReportVersion
-from storage.reparse import store_reparse, versions_to_reparse
+from storage.reparse import store_reparse
 
 logger = logging.getLogger(__name__)
-BATCH = 100  # versions per queued task
-
-
-def chosen_versions(url: str, year: int | None, sites: Sequence[str]) -> list[int]:
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        with Session(engine) as session:
-            return versions_to_reparse(session, year, sites)
-    finally:
-        engine.dispose()
+BATCH = 100  # versions per queued task, and per round of the local pool
 
 
 def reparse_versions(url: str, version_ids: Sequence[int]) -> Counter[str]:
@@ -44,7 +34,8 @@ async def _reparse(url: str, version_ids: Sequence[int]) -> Counter[str]:
             counts[await _one(engine, pool, version_id)] += 1
 
     try:
-        await asyncio.gather(*(one(version_id) for version_id in version_ids))
+        for start in range(0, len(version_ids), BATCH):  # a national store is 500,000 versions: not one gather
+            await asyncio.gather(*(one(version_id) for version_id in version_ids[start:start + BATCH]))
     finally:
         pool.close()
         engine.dispose()

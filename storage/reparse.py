@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from nianbao.report import PARSER_VERSION
 from storage.cells import cells_of, findings_of, is_usable, without_nul
 from storage.models import TABLES, Report, ReportAttachment, ReportCell, ReportFinding, ReportVersion
-from storage.reports import _add_rows, _add_version, _changes_from, _date, _loses, _make_current
+from storage.reports import add_rows, add_version, changes_from, loses_numbers, make_current, parsed_date
 
 SAME, REVISED, KEPT, GONE = "same", "revised", "kept", "gone"
 
@@ -46,14 +46,14 @@ def store_reparse(session: Session, version_id: int, parsed: dict[str, Any], tex
         return SAME
     attachments = [(a.url, a.document_sha256) for a in session.scalars(
         select(ReportAttachment).where(ReportAttachment.version_id == version.id))]
-    new = _add_version(session, report, version.source_url, version.document_sha256, parsed, version.fetched_at,
+    new = add_version(session, report, version.source_url, version.document_sha256, parsed, version.fetched_at,
                        text_sketch)
-    new.changes = {**_changes_from(session, version, cells, parsed.get("text")), "reparse": True}
-    _add_rows(session, new.id, cells, findings, attachments)
-    if version.status == "ok" and (new.status != "ok" or _loses(session, version, cells)):
+    new.changes = {**changes_from(session, version, cells, parsed.get("text")), "reparse": True}
+    add_rows(session, new.id, cells, findings, attachments)
+    if version.status == "ok" and (new.status != "ok" or loses_numbers(session, version, cells)):
         session.flush()
         return KEPT
-    _make_current(report, new, report.agency_id, report.agency_name)
+    make_current(report, new, report.agency_id, report.agency_name)
     session.flush()
     return REVISED
 
@@ -62,9 +62,9 @@ def _replace_in_place(session: Session, version: ReportVersion, parsed: dict[str
                       text_sketch: bytes | None) -> None:
     session.execute(delete(ReportCell).where(ReportCell.version_id == version.id))
     session.execute(delete(ReportFinding).where(ReportFinding.version_id == version.id))
-    _add_rows(session, version.id, cells, findings, ())
+    add_rows(session, version.id, cells, findings, ())
     version.title = without_nul(parsed.get("title"))
-    version.published = _date(parsed.get("published"))
+    version.published = parsed_date(parsed.get("published"))
     version.template = parsed.get("template") or "unknown"
     version.parsed = {k: v for k, v in parsed.items() if k not in (*TABLES, "findings")}
     version.status = "ok" if is_usable(parsed) else "unreadable"

@@ -78,15 +78,16 @@ def upsert_report(
     ).one_or_none()
     if known is not None:
         return _seen_again(session, report, known, current, agency_id, agency_name)
-    version = _add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow(),
+    version = add_version(session, report, source_url, document_sha256, parsed, fetched_at or utcnow(),
                            text_sketch or _text_sketch(parsed))
     if current is not None:
-        version.changes = _changes_from(session, current, cells, parsed.get("text"))
-    _add_rows(session, version.id, cells, findings, attachments)
-    if current is not None and current.status == "ok" and (version.status != "ok" or _loses(session, current, cells)):
+        version.changes = changes_from(session, current, cells, parsed.get("text"))
+    add_rows(session, version.id, cells, findings, attachments)
+    if current is not None and current.status == "ok" and (
+            version.status != "ok" or loses_numbers(session, current, cells)):
         session.flush()
         return KEPT
-    _make_current(report, version, agency_id, agency_name)
+    make_current(report, version, agency_id, agency_name)
     session.flush()
     return NEW if current is None else REVISED
 
@@ -98,19 +99,19 @@ def _seen_again(session: Session, report: Report, known: ReportVersion, current:
     unreadable version over a readable one."""
     if current is None or known.id == current.id or (current.status == "ok" and known.status != "ok"):
         return UNCHANGED
-    _make_current(report, known, agency_id, agency_name)
+    make_current(report, known, agency_id, agency_name)
     session.flush()
     return REVISED
 
 
-def _make_current(report: Report, version: ReportVersion, agency_id: str | None, agency_name: str) -> None:
+def make_current(report: Report, version: ReportVersion, agency_id: str | None, agency_name: str) -> None:
     report.current_version_id = version.id
     report.updated_at = utcnow()
     if agency_id is not None:
         report.agency_name = agency_name  # unregistered agencies are keyed by their name, which must not move
 
 
-def _loses(session: Session, current: ReportVersion, cells: list[Cell]) -> bool:
+def loses_numbers(session: Session, current: ReportVersion, cells: list[Cell]) -> bool:
     """Whether a new parse lacks numbers the current version has: a cut page or a failed table looks like a
     revision, so such a version waits for a second fetch to confirm it before it is made current."""
     had = select(ReportCell.table_key, ReportCell.row_key, ReportCell.column_key).where(
@@ -120,7 +121,7 @@ def _loses(session: Session, current: ReportVersion, cells: list[Cell]) -> bool:
     return any(tuple(row) not in has for row in session.execute(had))
 
 
-def _changes_from(session: Session, current: ReportVersion, cells: list[Cell], text: str | None) -> dict[str, Any]:
+def changes_from(session: Session, current: ReportVersion, cells: list[Cell], text: str | None) -> dict[str, Any]:
     before = {(c.table_key, c.row_key, c.column_key): c.value for c in session.scalars(
         select(ReportCell).where(ReportCell.version_id == current.id).order_by(ReportCell.id))}
     after = {(c.table_key, c.row_key, c.column_key): c.value for c in cells}
@@ -145,7 +146,7 @@ def _locked_report(session: Session, agency_id: str | None, agency_name: str, ye
     return session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
-def _add_version(
+def add_version(
     session: Session, report: Report, source_url: str, sha256: str, parsed: dict[str, Any], fetched_at: datetime,
     text_sketch: bytes | None,
 ) -> ReportVersion:
@@ -158,7 +159,7 @@ def _add_version(
         document_sha256=sha256,
         source_url=source_url,
         title=without_nul(parsed.get("title")),
-        published=_date(parsed.get("published")),
+        published=parsed_date(parsed.get("published")),
         template=parsed.get("template") or "unknown",
         parsed={k: v for k, v in parsed.items() if k not in (*TABLES, "findings")},
         fetched_at=fetched_at,
@@ -176,7 +177,7 @@ def _text_sketch(parsed: dict[str, Any]) -> bytes | None:
     return sketch(text) if isinstance(text, str) else None
 
 
-def _date(value: Any) -> date | None:
+def parsed_date(value: Any) -> date | None:
     """The published date when the parser gave an ISO date; anything else stays only in the parsed JSON."""
     if not isinstance(value, str):
         return None
@@ -186,7 +187,7 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def _add_rows(
+def add_rows(
     session: Session,
     version_id: int,
     cells: list[Cell],

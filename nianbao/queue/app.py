@@ -6,7 +6,7 @@ import procrastinate
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from storage.db import database_url
+from storage.db import database_url, upgrade
 
 
 class QueueUnavailable(ValueError):
@@ -27,6 +27,14 @@ def make_app(url: str | None) -> procrastinate.App:
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)))
     app.add_tasks_from(tasks, namespace="nianbao")
+    return app
+
+
+def prepared_app(engine: Engine, url: str) -> procrastinate.App:
+    """The app, on a database whose schema (nianbao's and the queue's) is up to date."""
+    upgrade(engine)
+    app = make_app(url)
+    ensure_schema(app, engine)
     return app
 
 

@@ -9,11 +9,13 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.orm import Session
 
 from nianbao.crawl import UnknownSites
-from nianbao.queue.app import ensure_schema, make_app
+from nianbao.queue.app import prepared_app
 from nianbao.queue.hosts import sites_by_host
-from storage.db import make_engine, upgrade
+from storage.db import make_engine
 from storage.nights import CRAWL_TASK, standing_hosts
 from storage.registry import list_agencies
+
+REPARSE_TASK = "nianbao:reparse_batch"
 
 
 @dataclass
@@ -32,9 +34,7 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
                   ) -> Enqueued:
     engine = make_engine(url)
     try:
-        upgrade(engine)
-        app = make_app(url)
-        ensure_schema(app, engine)
+        app = prepared_app(engine, url)
         with Session(engine) as session:
             hosts = sites_by_host(list_agencies(session))
             standing = standing_hosts(session, night)
@@ -67,12 +67,11 @@ def enqueue_reparse(url: str | None, version_ids: list[int], batch: int) -> int:
     """Queue the versions for re-parsing on the workers, `batch` per task; how many tasks."""
     engine = make_engine(url)
     try:
-        app = make_app(url)
-        ensure_schema(app, engine)
+        app = prepared_app(engine, url)
     finally:
         engine.dispose()
     batches = [version_ids[i:i + batch] for i in range(0, len(version_ids), batch)]
     with app.open():
         for ids in batches:
-            app.tasks["nianbao:reparse_batch"].defer(version_ids=ids)
+            app.tasks[REPARSE_TASK].defer(version_ids=ids)
     return len(batches)

@@ -9,9 +9,9 @@ import os
 
 import procrastinate
 
-from nianbao.queue.app import ensure_schema, make_app
+from nianbao.queue.app import prepared_app
 from nianbao.queue.tasks import record_failed_task, task_label
-from storage.db import database_url, make_engine, upgrade
+from storage.db import database_url, make_engine
 from storage.nights import CRAWL_TASK
 
 logger = logging.getLogger(__name__)
@@ -25,9 +25,7 @@ def run_worker(url: str | None, concurrency: int, queues: list[str] | None = Non
     url = database_url(url)
     engine = make_engine(url)
     try:
-        upgrade(engine)
-        app = make_app(url)
-        ensure_schema(app, engine)
+        app = prepared_app(engine, url)
     finally:
         engine.dispose()
     asyncio.run(_work(app, url, concurrency, queues, name))
