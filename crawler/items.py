@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from scrapy.http import Response, TextResponse
 
@@ -68,6 +68,20 @@ class ReportItem:
 
     def main_document(self) -> FetchedDocument | None:
         return next((d for d in self.documents if d.url == self.main_url), None)
+
+    def to_pending(self) -> dict:
+        """The fields a parse task needs (nianbao.pending), once every document's bytes are stored: no bodies."""
+        kept = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _PARSE_RESULTS}
+        kept["documents"] = [{**asdict(d), "body": ""} for d in self.documents]
+        return kept
+
+    @classmethod
+    def from_pending(cls, kept: dict) -> ReportItem:
+        documents = [FetchedDocument(**{**d, "body": b""}) for d in kept["documents"]]
+        return cls(**{**kept, "documents": documents})
+
+
+_PARSE_RESULTS = ("document", "parsed", "text_sketch", "parse_error", "stored")
 
 
 @dataclass

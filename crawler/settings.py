@@ -117,3 +117,6 @@ NIANBAO_RECHECK_DAYS = int(os.environ.get("NIANBAO_RECHECK_DAYS", "7"))
 NIANBAO_ARCHIVE = os.environ.get("NIANBAO_ARCHIVE", "1") not in ("0", "false", "False", "off")
 NIANBAO_ARCHIVE_DIR = os.environ.get("NIANBAO_ARCHIVE_DIR", "")
 NIANBAO_ARCHIVE_MAX_MB = int(os.environ.get("NIANBAO_ARCHIVE_MAX_MB", "1024"))
+# NIANBAO_PARSE_LATER: store each report's bytes and leave the parsing to the queue's parse tasks (set for the
+# crawls of `nianbao worker`; a crawl on one machine reads its reports itself, in the same reader pool).
+NIANBAO_PARSE_LATER = False

@@ -31,6 +31,8 @@ class CrawlSummary:
         counts = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "no outcome"
         reports = ", ".join(f"{s.get(f'nianbao/stored/{w}', 0)} {w}"
                             for w in ("new", "revised", "unchanged", "kept", "not_stored"))
+        if s.get("nianbao/stored/queued"):
+            reports += f", {s['nianbao/stored/queued']} stored to parse on the workers"
         return f"run {self.run_id}: {len(self.sites) - len(self.left)} sites ({counts}); reports: {reports}"
 
 

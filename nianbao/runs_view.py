@@ -28,6 +28,7 @@ def night_lines(night: Night) -> list[str]:
     lines = [f"night {night.night}: " + (f"{hosts} hosts ({states}); " if hosts else "")
              + f"sites: {night.sites_found} found, {night.sites_failed} failed"
              + (f", {night.sites_waiting} waiting" if night.sites_queued else "")
+             + (f"; {night.reports_to_parse} reports waiting to be parsed" if night.reports_to_parse else "")
              + f"; {len(night.machines)} machine(s){': ' + ', '.join(night.machines) if night.machines else ''}"
              + (f"; {took(night.started_at, night.last_finished_at if not _busy(night) else None)}"
                 if night.started_at else "")]
@@ -38,7 +39,7 @@ def night_lines(night: Night) -> list[str]:
 
 
 def _busy(night: Night) -> bool:
-    return bool(night.hosts.get("running") or night.hosts.get("waiting"))
+    return bool(night.hosts.get("running") or night.hosts.get("waiting") or night.reports_to_parse)
 
 
 def run_rows(runs: list[RunLine]) -> list[tuple[str, ...]]:

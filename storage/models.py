@@ -322,6 +322,24 @@ class UnstoredReport(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PendingParse(Base):
+    """A report a queued crawl stored the bytes of and left for a parse task (nianbao.pending): its item, documents
+    by digest. Deleted in the transaction that stores the parsed report; until then the audit reads it as listed."""
+
+    __tablename__ = "pending_parses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(Text, index=True)
+    agency_id: Mapped[str | None] = mapped_column(index=True)
+    agency_name: Mapped[str | None]
+    year: Mapped[int | None]
+    url: Mapped[str] = mapped_column(Text, unique=True)  # one waiting parse per report page: the newest bytes
+    item: Mapped[dict[str, Any]] = mapped_column(JSON)  # the ReportItem's fields, its documents without bodies
+    queued: Mapped[bool] = mapped_column(default=False)  # a parse task was deferred for it
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WarcRecord(Base):
     """Where one response a crawl received lies in the evidence archive (crawler/archive.py), and its digests."""
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, SiteOutcome
+from storage.models import CrawlRun, PendingParse, SiteOutcome
 from storage.runs import INCOMPLETE
 
 CRAWL_TASK = "nianbao:crawl_host"  # nianbao.queue's task in Procrastinate's jobs table
@@ -44,6 +44,7 @@ class Night:
     machines: list[str] = field(default_factory=list)
     started_at: datetime | None = None
     last_finished_at: datetime | None = None
+    reports_to_parse: int = 0  # stored by the night's crawls, waiting for a worker's parse task
     failed_tasks: list[RunLine] = field(default_factory=list)  # runs of the night that failed or were cut short
 
     @property
@@ -112,6 +113,8 @@ def night_summary(session: Session, night: str) -> Night:
     finished = [run.finished_at for run in runs if run.finished_at]
     summary.last_finished_at = max(finished) if finished else None
     summary.sites_found, summary.sites_failed = _latest_site_outcomes(session, night)
+    summary.reports_to_parse = session.scalar(select(func.count()).select_from(PendingParse).where(
+        PendingParse.run_id.in_([run.id for run in runs])))
     counts = _outcome_counts(session, [run.id for run in runs if run.status in ("failed", "interrupted")])
     summary.failed_tasks = [_line(run, counts.get(run.id, {})) for run in runs
                             if run.status in ("failed", "interrupted")]

@@ -1,7 +1,7 @@
 """A night on many machines: `nianbao crawl --enqueue` queues one job per host on PostgreSQL, three `nianbao worker`
 processes (three machines) crawl them against 30 hosts on distinct loopback addresses; one worker is killed with
 SIGKILL in the middle. Every site is crawled, nothing stored twice, one request in flight per host, and the night
-queued again adds nothing."""
+queued again adds nothing. The crawls store the reports' bytes and any worker parses them (parse tasks)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from nianbao.queue.tasks import PARSE_TASK
 from storage.db import make_engine
 from storage.models import Report, ReportVersion, SiteOutcome
+from storage.nights import CRAWL_TASK
 from storage.runs import last_outcomes
 from tests.faultweb import CRAWL_ENV, REPOSITORY, archive_env, prepared
 from tests.fixtureweb import loopback
@@ -58,10 +60,18 @@ def _start_worker(db_url: str, name: str, log: Path) -> subprocess.Popen:
                                 start_new_session=True)
 
 
-def _jobs(engine) -> dict[str, int]:
+def _jobs(engine, task: str = CRAWL_TASK) -> dict[str, int]:
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1"))
+        rows = connection.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs WHERE task_name = :task "
+                                       "GROUP BY 1"), {"task": task})
         return dict(rows.all())
+
+
+def _parsed(engine) -> bool:
+    """Every report the crawls stored was parsed by a parse task, none of which is left to run or failed."""
+    with engine.connect() as connection:
+        waiting = connection.execute(text("SELECT count(*) FROM pending_parses")).scalar()
+    return waiting == 0 and set(_jobs(engine, PARSE_TASK)) == {"succeeded"}
 
 
 def _crawling(engine, worker: subprocess.Popen) -> bool:
@@ -103,6 +113,7 @@ def test_three_workers_share_a_night_and_survive_a_killed_one(tmp_path, pg_url):
             os.kill(workers[0].pid, signal.SIGKILL)
             workers[0].wait(10)
             _wait(lambda: _jobs(engine) == {"succeeded": COUNTIES}, 240, "every host's job succeeded", logs)
+            _wait(lambda: _parsed(engine), 120, "every stored report parsed", logs)
 
             again = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT)
             assert again.stdout.strip() == f"night {NIGHT}: 0 hosts queued (0 sites), {COUNTIES} already queued "\

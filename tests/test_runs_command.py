@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from nianbao.cli import app
+from storage.pending import add_pending
 from storage.runs import finish_run, record_site_outcome, start_run
 
 runner = CliRunner()
@@ -32,6 +33,8 @@ def test_runs_lists_what_each_run_found_and_reads_a_night_together(engine, db_ur
         record_site_outcome(session, second, "c", "found")
         record_site_outcome(session, second, "d", "blocked", failure_class="blocked")
         finish_run(session, second, "completed")
+        add_pending(session, second, site_id="c", agency_id="c", agency_name=None, year=2025, url="http://h1/r.html",
+                    item={})
 
     code, out = _runs(engine, db_url, "--format", "json")
     assert code == 0, out
@@ -41,11 +44,14 @@ def test_runs_lists_what_each_run_found_and_reads_a_night_together(engine, db_ur
     night = shown["night"]  # the latest night a run recorded (no queue on SQLite)
     assert (night["night"], night["sites_found"], night["sites_failed"], night["machines"]) == (
         NIGHT, 1, 1, ["box-a", "box-b"])
+    assert night["reports_to_parse"] == 1  # stored by the night's crawl, waiting for a worker's parse task
     assert [(t["task"], t["status"]) for t in night["failed_tasks"]] == [("h1:80, job 1, attempt 1", "failed")]
 
     code, out = _runs(engine, db_url, "--night", NIGHT, "--limit", "5")
     lines = out.splitlines()
-    assert lines[0].startswith(f"night {NIGHT}: sites: 1 found, 1 failed; 2 machine(s): box-a, box-b; ")
+    assert lines[0].startswith(f"night {NIGHT}: sites: 1 found, 1 failed; 1 reports waiting to be parsed; "
+                               "2 machine(s): box-a, box-b; ")
+    assert lines[0].endswith(" so far")  # a report still to parse: the night is not over
     assert lines[1] == (f"  failed: h1:80, job 1, attempt 1 (run {first}, failed): the crawl process exited -9 "
                         "(its log is the worker's)")
     assert lines[2].split()[:3] == ["run", "started", "(UTC)"]

@@ -11,6 +11,7 @@ from nianbao.audit.facts import SHOWN_SEVERITIES, UNPARSEABLE_RULES, ReportFacts
 from nianbao.audit.model import Agency, SiteState, StoredReport, UnstoredReport
 from nianbao.similarity import sketch_similarity
 from storage.audit_reads import agency_rows, current_version_facts, text_sketches
+from storage.pending import pending_reports
 from storage.runs import unstored_reports
 
 
@@ -27,9 +28,15 @@ def load(session: Session, year: int) -> tuple[list[Agency], list[StoredReport],
 
 
 def load_unstored(session: Session, year: int) -> list[UnstoredReport]:
-    """Reports of the year that were listed but could not be stored (the audit's not_stored)."""
-    return [UnstoredReport(u.agency_id, u.agency_name, u.year, u.url, u.cause, u.recorded_at)
-            for u in unstored_reports(session, year)]
+    """Reports of the year that were listed but could not be stored (the audit's not_stored), and those stored that
+    wait for a worker to parse them: listed, so never missing (one of a year known only once parsed counts for every
+    year until then)."""
+    unstored = [UnstoredReport(u.agency_id, u.agency_name, u.year, u.url, u.cause, u.recorded_at)
+                for u in unstored_reports(session, year)]
+    waiting = [UnstoredReport(p.agency_id, p.agency_name, year, p.url,
+                              f"downloaded {p.stored_at:%Y-%m-%d %H:%M} UTC, waiting to be parsed", p.stored_at)
+               for p in pending_reports(session, year)]
+    return waiting + unstored
 
 
 def copy_scorer(session: Session, batch: int = 400):

@@ -1,6 +1,6 @@
 """One crawl task's process: `python -m nianbao.queue.child PARENT_PID DB_URL TRIGGER NIGHT TASK SITE…`. It dies with
-the worker that started it, runs nianbao.crawl on the sites (the run records its night and task), and prints the
-summary as one JSON line last."""
+the worker that started it, runs nianbao.crawl on the sites (the run records its night and task; its reports are
+stored to be parsed by parse tasks, nianbao.pending), and prints the summary as one JSON line last."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def main(argv: list[str]) -> int:
     from nianbao.logs import configure
 
     configure(default_level="WARNING")  # the crawl's log to stderr: the worker's log
-    summary = crawl(db_url, sites, trigger, {"NIANBAO_NIGHT": night, "NIANBAO_TASK": task})
+    summary = crawl(db_url, sites, trigger, {"NIANBAO_NIGHT": night, "NIANBAO_TASK": task,
+                                                 "NIANBAO_PARSE_LATER": True})
     print(json.dumps({"run_id": summary.run_id, "finish_reason": summary.finish_reason, "left": summary.left,
                       "line": summary.line()}), flush=True)
     return 0

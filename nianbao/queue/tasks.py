@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from storage.db import make_engine
 from storage.locks import process_holder
 from storage.models import CrawlRun
+from storage.pending import mark_queued, unqueued
 from storage.runs import finish_run, start_run
 
 logger = logging.getLogger(__name__)
 tasks = procrastinate.Blueprint()
 CRAWL_QUEUE = "crawl"
 PARSE_QUEUE = "parse"
+PARSE_TASK = "nianbao:parse_reports"
 # NIANBAO_HOST_CRAWL_TIMEOUT: seconds one host's crawl may take before it is killed and its task retried.
 DEFAULT_TIMEOUT = 3 * 3600
 
@@ -50,6 +52,8 @@ async def crawl_host(context: procrastinate.JobContext, host: str, sites: list[s
     except CrawlIncomplete as error:  # the process died before its run could say so: the night must show it
         await asyncio.to_thread(record_failed_task, db_url, trigger, night, task, str(error))
         raise
+    finally:  # what the crawl stored, even a crawl cut short, is parsed by any worker
+        await _queue_parses(context, db_url, sites)
     if summary["finish_reason"] != "finished":
         raise CrawlIncomplete(f"{host}: run {summary['run_id']} ended {summary['finish_reason']}")
     if summary["left"]:
@@ -68,6 +72,49 @@ async def reparse_batch(context: procrastinate.JobContext, version_ids: list[int
     counts = await asyncio.to_thread(reparse_versions, context.additional_context["db_url"], version_ids)
     logger.info("%s", line(counts))
     return dict(counts)
+
+
+@tasks.task(name="parse_reports", queue=PARSE_QUEUE, pass_context=True,
+            retry=procrastinate.RetryStrategy(max_attempts=4, linear_wait=60))
+async def parse_reports(context: procrastinate.JobContext, pending_ids: list[int]) -> dict:
+    """Parse reports a queued crawl stored (nianbao.pending) and store them as the crawl would have."""
+    from nianbao.pending import line, parse_pending
+
+    counts = await asyncio.to_thread(parse_pending, context.additional_context["db_url"], pending_ids)
+    logger.info("%s", line(counts))
+    return dict(counts)
+
+
+async def _queue_parses(context: procrastinate.JobContext, db_url: str, sites: list[str]) -> None:
+    """A parse task per batch of the sites' waiting reports that have none yet. One queued twice is parsed once
+    (storage.pending.take); one never queued (the database away now) is queued by the host's next crawl."""
+    from nianbao.pending import BATCH
+
+    try:
+        ids = await asyncio.to_thread(_waiting, db_url, sites)
+        for start in range(0, len(ids), BATCH):
+            await context.app.tasks[PARSE_TASK].defer_async(pending_ids=ids[start:start + BATCH])
+        await asyncio.to_thread(_mark_queued, db_url, ids)
+    except Exception as error:  # the crawl's own outcome must not be lost to this
+        logger.error("could not queue the parsing of %s: %s", ", ".join(sites[:3]), str(error).splitlines()[0])
+
+
+def _waiting(db_url: str, sites: list[str]) -> list[int]:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return unqueued(session, sites)
+    finally:
+        engine.dispose()
+
+
+def _mark_queued(db_url: str, ids: list[int]) -> None:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            mark_queued(session, ids)
+    finally:
+        engine.dispose()
 
 
 async def _crawl_in_child(db_url: str, sites: list[str], trigger: str, night: str, task: str, timeout: float) -> dict:
