@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun, PendingParse, SiteOutcome
 from storage.runs import INCOMPLETE
 
-CRAWL_TASK = "nianbao:crawl_host"  # nianbao.queue's task in Procrastinate's jobs table
+CRAWL_TASK = "nianbao:crawl_host"  # nianbao.queue's tasks in Procrastinate's jobs table
+DIGEST_TASK = "nianbao:night_digest"
 STANDING = ("todo", "doing", "succeeded")  # a failed or cancelled job of the night may be queued again
 JOB_STATES = {"todo": "waiting", "doing": "running", "succeeded": "done", "failed": "failed", "cancelled": "failed",
               "aborted": "failed", "aborting": "running"}
@@ -50,6 +51,12 @@ class Night:
     @property
     def sites_waiting(self) -> int:
         return max(self.sites_queued - self.sites_found - self.sites_failed, 0)
+
+    @property
+    def over(self) -> bool:
+        """Every host's task has ended (done, or failed for good) and every report stored is parsed."""
+        return bool(self.hosts) and not (self.hosts.get("waiting") or self.hosts.get("running")
+                                         or self.reports_to_parse)
 
 
 def machine_of(holder: str | None) -> str:
@@ -143,3 +150,11 @@ def standing_hosts(session: Session, night: str) -> set[str]:
 def _has_queue(session: Session) -> bool:
     bind = session.connection()
     return bind.dialect.name == "postgresql" and inspect(bind).has_table("procrastinate_jobs")
+
+
+def standing_digest(session: Session, night: str) -> bool:
+    """The night already has its digest task, waiting, running or done."""
+    return bool(session.execute(text(
+        "SELECT 1 FROM procrastinate_jobs WHERE task_name = :task AND args->>'night' = :night "
+        "AND status::text = ANY(:standing) LIMIT 1"), {"task": DIGEST_TASK, "night": night,
+                                                        "standing": list(STANDING)}).first())

@@ -7,15 +7,12 @@ from __future__ import annotations
 import copy
 import email
 import email.policy
-import json
 import logging
 import socket
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -36,6 +33,7 @@ from storage.registry import AgencyRecord, import_registry
 from storage.reports import upsert_report
 from storage.runs import finish_run, record_site_outcome, start_run
 from tests.storage_fixtures import parsed_report
+from tests.webhook import webhook_on
 
 YEAR = 2025  # the year a run in spring 2026 audits
 FIRST, SECOND = datetime(2026, 3, 30, 2, tzinfo=UTC), datetime(2026, 4, 2, 2, tzinfo=UTC)  # 10:00 in Shanghai
@@ -173,23 +171,8 @@ def webhook(monkeypatch) -> Iterator[tuple[list[dict], str]]:
     """A JSON webhook on 127.0.0.3 that keeps what it is sent, and the Apprise URL that posts to it."""
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    received: list[dict] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append({"path": self.path, **json.loads(self.rfile.read(int(self.headers["Content-Length"])))})
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.3", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield received, f"json://127.0.0.3:{server.server_address[1]}/hook"
-    server.shutdown()
-    server.server_close()
+    with webhook_on("127.0.0.3") as hook:
+        yield hook
 
 
 def closed_port(host: str) -> int:

@@ -1,7 +1,8 @@
 """A night on many machines: `nianbao crawl --enqueue` queues one job per host on PostgreSQL, three `nianbao worker`
 processes (three machines) crawl them against 30 hosts on distinct loopback addresses; one worker is killed with
 SIGKILL in the middle. Every site is crawled, nothing stored twice, one request in flight per host, and the night
-queued again adds nothing. The crawls store the reports' bytes and any worker parses them (parse tasks)."""
+queued again adds nothing. The crawls store the reports' bytes and any worker parses them (parse tasks); one
+digest is sent for the night once it is over."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from nianbao.queue.tasks import PARSE_TASK
 from storage.db import make_engine
 from storage.models import Report, ReportVersion, SiteOutcome
-from storage.nights import CRAWL_TASK
+from storage.nights import CRAWL_TASK, DIGEST_TASK
 from storage.runs import last_outcomes
 from tests.faultweb import CRAWL_ENV, REPOSITORY, archive_env, prepared
 from tests.fixtureweb import loopback
@@ -28,10 +29,12 @@ from tests.fixtureweb.generate import generate_sites
 from tests.fixtureweb.loopback import LoopbackWeb
 from tests.fixtureweb.spec import registry_csv
 from tests.storage_fixtures import _empty_schema
+from tests.webhook import webhook_on
 
 NIGHT = "2026-12-01"
 COUNTIES, AGENCIES_PER_COUNTY = 30, 10  # a county, 6 departments and 3 townships, all on the county's host
 WORKER_ENV = {"NIANBAO_WORKER_STALLED_AFTER": "6",  # a killed worker's job is queued again within seconds
+              "NIANBAO_DIGEST_CHECK_SECONDS": "2",  # the night's digest sent within seconds of its end
               "NIANBAO_DOCUMENT_WORKERS": "1"}  # six crawls at once on a small machine: one reader each
 
 
@@ -92,13 +95,15 @@ def _wait(condition, seconds: float, what: str, logs: list[Path]) -> None:
         time.sleep(0.2)
 
 
-def test_three_workers_share_a_night_and_survive_a_killed_one(tmp_path, pg_url):
-    with LoopbackWeb(generate_sites(counties=COUNTIES, departments=6, towns=3)) as web:
+def test_three_workers_share_a_night_and_survive_a_killed_one(tmp_path, pg_url, monkeypatch):
+    with LoopbackWeb(generate_sites(counties=COUNTIES, departments=6, towns=3)) as web, \
+            webhook_on("127.0.0.250") as (posts, hook):
+        monkeypatch.setitem(WORKER_ENV, "NIANBAO_NOTIFY", hook)
         registry = tmp_path / "registry.csv"
         registry.write_text(registry_csv(web.sites), encoding="utf-8")
         prepared(pg_url, registry)
 
-        queued = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT)
+        queued = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT, "--trigger", "scheduled")
         assert queued.returncode == 0, queued.stderr
         assert queued.stdout.strip() == f"night {NIGHT}: {COUNTIES} hosts queued ({COUNTIES * AGENCIES_PER_COUNTY} "\
                                         "sites), 0 already queued or done"
@@ -114,11 +119,19 @@ def test_three_workers_share_a_night_and_survive_a_killed_one(tmp_path, pg_url):
             workers[0].wait(10)
             _wait(lambda: _jobs(engine) == {"succeeded": COUNTIES}, 240, "every host's job succeeded", logs)
             _wait(lambda: _parsed(engine), 120, "every stored report parsed", logs)
+            _wait(lambda: posts and set(_jobs(engine, DIGEST_TASK)) == {"succeeded"}, 60, "the night's digest sent",
+                  logs)
+            [post] = posts  # one digest for the night, whatever the hosts, attempts and parse tasks
+            # The generated sites hold 2024 reports: every agency is newly proven missing for last year.
+            sites = COUNTIES * AGENCIES_PER_COUNTY
+            assert post["title"].split(": ", 1)[1] == f"{sites} new, {sites} newly overdue"
+            assert f"night {NIGHT} (completed)" in post["message"]
 
-            again = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT)
+            again = _nianbao(pg_url, "crawl", "--enqueue", "--night", NIGHT, "--trigger", "scheduled")
             assert again.stdout.strip() == f"night {NIGHT}: 0 hosts queued (0 sites), {COUNTIES} already queued "\
                                            "or done"
             assert _jobs(engine) == {"succeeded": COUNTIES}
+            assert _jobs(engine, DIGEST_TASK).get("todo") is None and len(posts) == 1
             _assert_stored_once(engine, web)
             _assert_the_night_reads_back(pg_url)
         finally:

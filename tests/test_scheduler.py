@@ -303,15 +303,22 @@ def test_on_postgresql_the_nightly_job_can_queue_the_night_for_workers(url, tmp_
     assert scheduled_crawl.run_nightly_crawl(url, 60, enqueue=True) == 0
     assert runs(url) == []
     engine = make_engine(url)
-    with engine.connect() as connection:
-        jobs = connection.execute(text("SELECT task_name, args->>'trigger', jsonb_array_length(args->'sites') "
-                                       "FROM procrastinate_jobs")).all()
-    assert jobs == [("nianbao:crawl_host", "scheduled", len(tuoli().agencies))]
-    config = alembic_config()
-    with engine.begin() as connection:  # the queue's tables are Procrastinate's, not the migrations'
-        config.attributes["connection"] = connection
-        alembic.check(config)
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            jobs = connection.execute(text(
+                "SELECT task_name, args->>'trigger', jsonb_array_length(args->'sites'), queueing_lock "
+                "FROM procrastinate_jobs ORDER BY id")).all()
+        night = dt.date.today().isoformat()  # the night the CLI names by default
+        # One crawl per host, and the night's one digest, sent by a worker once the night is over.
+        assert [job[:3] for job in jobs] == [("nianbao:crawl_host", "scheduled", len(tuoli().agencies)),
+                                             ("nianbao:night_digest", None, None)]
+        assert [job[3].split(":")[:2] for job in jobs] == [["crawl", night], ["digest", night]]
+        config = alembic_config()
+        with engine.begin() as connection:  # the queue's tables are Procrastinate's, not the migrations'
+            config.attributes["connection"] = connection
+            alembic.check(config)
+    finally:
+        engine.dispose()
 
 
 # ---- settings and the command -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the nightly digest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -18,7 +18,8 @@ from nianbao.alerts.overdue import Overdue, local_date, newly_overdue, overdue_y
 from nianbao.audit.compute import PROVING_OUTCOMES
 from nianbao.audit.model import Settings as AuditSettings
 from nianbao.revisions import CellChange, is_revision
-from storage.models import Agency, CrawlRun, Report, ReportVersion, SiteOutcome
+from storage.models import Agency, CrawlRun, Report, ReportVersion, SiteOutcome, utcnow
+from storage.nights import night_summary
 
 GOOD_OUTCOMES = tuple(sorted(PROVING_OUTCOMES))  # the site was read: found, or listed no report
 # "incomplete" says the run never finished the site, not that the site fails: the run's own failure reports that.
@@ -34,6 +35,7 @@ class Run:
     started_at: datetime
     finished_at: datetime
     message: str | None
+    night: str | None = None  # a queued night: its runs on many machines, read as one (gather_night)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,30 @@ def gather(session: Session, run_id: int | None = None, settings: AuditSettings 
     return Digest(run, year, _new_reports(session, run), _revisions(session, run), _withdrawals(session, run),
                   newly_overdue(session, year, before, run.finished_at, settings or AuditSettings()),
                   _failing_sites(session, run))
+
+
+def gather_night(session: Session, night: str, settings: AuditSettings | None = None) -> Digest:
+    """The digest of a queued night: all its runs (every host, every attempt) and the parses that followed, as one
+    run from the first start to now; the night failed when a host's task failed for good. LookupError: no runs."""
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.night == night).order_by(CrawlRun.id)).all()
+    if not runs:
+        raise LookupError(f"no crawl run of night {night}")
+    summary = night_summary(session, night)
+    failed = summary.hosts.get("failed", 0)
+    message = f"{failed} host(s) could not be crawled: " + "; ".join(
+        " ".join((run.message or "").split()) for run in summary.failed_tasks[-3:]) if failed else None
+    run = Run(runs[-1].id, "scheduled", "failed" if failed else "completed", runs[0].started_at, utcnow(), message,
+              night)
+    year = overdue_year(run.finished_at)
+    before = _previous_end(session, replace(run, id=runs[0].id)) or run.started_at
+    failing = {}
+    for each in runs:  # a site's latest run in the night decides; an attempt that failed and was retried does not
+        for site in session.execute(select(SiteOutcome.site_key).where(SiteOutcome.run_id == each.id)).scalars():
+            failing.pop(site, None)
+        failing.update({site.site_key: site for site in _failing_sites(session, replace(run, id=each.id))})
+    return Digest(run, year, _new_reports(session, run), _revisions(session, run), _withdrawals(session, run),
+                  newly_overdue(session, year, before, run.finished_at, settings or AuditSettings()),
+                  sorted(failing.values(), key=lambda site: site.site_key))
 
 
 def find_run(session: Session, run_id: int | None) -> Run:

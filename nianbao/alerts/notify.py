@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from nianbao.alerts import NotifyError
-from nianbao.alerts.digest import gather, scheduled_runs_since
+from nianbao.alerts.digest import gather, gather_night, scheduled_runs_since
 from nianbao.alerts.render import Message, compose
 from nianbao.audit.model import Settings as AuditSettings
 from storage.db import make_engine, session_factory
@@ -73,3 +73,24 @@ def _send_runs_since(url: str, since: datetime, settings: AlertSettings) -> None
             continue
         send(targets, message)
         log.info("run %d: alert sent to %d address(es)", run_id, len(targets))
+
+
+def send_night_digest(url: str, night: str, environ: Mapping[str, str] = os.environ) -> str:
+    """Send a queued night's one digest (nianbao.queue's night_digest task, once the night is over); what was done,
+    as a line for the worker's log. A failure to send raises NotifyError."""
+    from nianbao.alerts.send import addresses, send, services
+
+    settings = AlertSettings.from_env(environ)
+    if not settings.urls.strip():
+        return f"night {night}: {URLS_VARIABLE} is not set on this worker, no digest sent"
+    targets = services(addresses(settings.urls))
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            digest = gather_night(session, night, settings.audit)
+    finally:
+        engine.dispose()
+    if digest.empty and not settings.always:
+        return f"night {night}: nothing to report, no digest sent"
+    send(targets, compose(digest))
+    return f"night {night}: digest sent to {len(targets)} address(es)"

@@ -33,14 +33,15 @@ def subject(digest: Digest) -> str:
     counts = [(len(digest.new), "new"), (len(digest.revised), "revised"), (len(digest.withdrawn), "withdrawn"),
               (len(digest.overdue), "newly overdue"),
               (len(digest.failing), "site failing" if len(digest.failing) == 1 else "sites failing")]
-    parts = [f"run {digest.run.status}"] if digest.run_failed else []
+    parts = [f"{'night' if digest.run.night else 'run'} {digest.run.status}"] if digest.run_failed else []
     parts += [f"{count} {what}" for count, what in counts if count]
     return f"nianbao {digest.day}: {', '.join(parts) or 'nothing new'}"
 
 
 def body(digest: Digest) -> str:
     run = digest.run
-    lines = [f"**nianbao** 第 {run.id} 次抓取 / run {run.id} ({run.trigger}, {run.status}) · {digest.day}"]
+    lines = [f"**nianbao** {run.night} 夜间抓取 / night {run.night} ({run.status}) · {digest.day}" if run.night else
+             f"**nianbao** 第 {run.id} 次抓取 / run {run.id} ({run.trigger}, {run.status}) · {digest.day}"]
     if digest.run_failed:
         title = "抓取失败 / Run failed" if run.status == "failed" else "抓取中断 / Run interrupted"
         lines += ["", f"### {title}", run.message or "（无说明 / no message）"]

@@ -1,8 +1,11 @@
 """Queue a night's crawl: one crawl_host job per host, never twice for one night (a job already queued, running or
-done for the host that night stands; Procrastinate's queueing lock stops two enqueuers racing)."""
+done for the host that night stands; Procrastinate's queueing lock stops two enqueuers racing), and for a scheduled
+night its one digest."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
 
 from procrastinate.exceptions import AlreadyEnqueued
@@ -11,8 +14,9 @@ from sqlalchemy.orm import Session
 from nianbao.crawl import UnknownSites
 from nianbao.queue.app import prepared_app
 from nianbao.queue.hosts import sites_by_host
+from nianbao.queue.tasks import DIGEST_CHECK_SECONDS
 from storage.db import make_engine
-from storage.nights import CRAWL_TASK, standing_hosts
+from storage.nights import CRAWL_TASK, DIGEST_TASK, standing_digest, standing_hosts
 from storage.registry import list_agencies
 
 REPARSE_TASK = "nianbao:reparse_batch"
@@ -38,6 +42,7 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
         with Session(engine) as session:
             hosts = sites_by_host(list_agencies(session))
             standing = standing_hosts(session, night)
+            digest_standing = standing_digest(session, night)
     finally:
         engine.dispose()
     if only is not None:
@@ -60,7 +65,17 @@ def enqueue_night(url: str | None, night: str, trigger: str = "scheduled", only:
                 result.standing.append(host)
                 continue
             result.queued[host] = len(sites)
+        if trigger == "scheduled" and result.queued and not digest_standing:
+            _queue_digest(app, night)
     return result
+
+
+def _queue_digest(app, night: str) -> None:
+    """The night's one digest, sent by a worker once the night is over (nianbao.queue.tasks.night_digest)."""
+    every = float(os.environ.get("NIANBAO_DIGEST_CHECK_SECONDS", DIGEST_CHECK_SECONDS))
+    task = app.tasks[DIGEST_TASK].configure(schedule_in={"seconds": every}, queueing_lock=f"digest:{night}")
+    with contextlib.suppress(AlreadyEnqueued):
+        task.defer(night=night)
 
 
 def enqueue_reparse(url: str | None, version_ids: list[int], batch: int) -> int:

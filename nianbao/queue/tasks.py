@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storage.db import make_engine
 from storage.locks import process_holder
 from storage.models import CrawlRun
+from storage.nights import DIGEST_TASK
 from storage.pending import mark_queued, unqueued
 from storage.runs import finish_run, start_run
 
@@ -26,6 +27,8 @@ tasks = procrastinate.Blueprint()
 CRAWL_QUEUE = "crawl"
 PARSE_QUEUE = "parse"
 PARSE_TASK = "nianbao:parse_reports"
+ALERT_QUEUE = "alerts"
+DIGEST_CHECK_SECONDS, DIGEST_WAIT_SECONDS = 300, 24 * 3600  # a night is checked for its end this often, this long
 # NIANBAO_HOST_CRAWL_TIMEOUT: seconds one host's crawl may take before it is killed and its task retried.
 DEFAULT_TIMEOUT = 3 * 3600
 
@@ -83,6 +86,36 @@ async def parse_reports(context: procrastinate.JobContext, pending_ids: list[int
     counts = await asyncio.to_thread(parse_pending, context.additional_context["db_url"], pending_ids)
     logger.info("%s", line(counts))
     return dict(counts)
+
+
+@tasks.task(name="night_digest", queue=ALERT_QUEUE, pass_context=True,
+            retry=procrastinate.RetryStrategy(max_attempts=3, linear_wait=300))
+async def night_digest(context: procrastinate.JobContext, night: str, checks: int = 0) -> str:
+    """The night's one alert digest (NIANBAO_NOTIFY on the worker), sent once its hosts are crawled and its reports
+    parsed: until then the task queues itself again, every NIANBAO_DIGEST_CHECK_SECONDS, for at most a day."""
+    from nianbao.alerts.notify import send_night_digest
+
+    db_url = context.additional_context["db_url"]
+    every = float(os.environ.get("NIANBAO_DIGEST_CHECK_SECONDS", DIGEST_CHECK_SECONDS))
+    if not await asyncio.to_thread(_night_over, db_url, night) and (checks + 1) * every < DIGEST_WAIT_SECONDS:
+        later = context.app.tasks[DIGEST_TASK].configure(schedule_in={"seconds": every},
+                                                          queueing_lock=f"digest:{night}")
+        await later.defer_async(night=night, checks=checks + 1)
+        return f"night {night}: not over yet, checked again in {every:g} s"
+    done = await asyncio.to_thread(send_night_digest, db_url, night)
+    logger.info("%s", done)
+    return done
+
+
+def _night_over(db_url: str, night: str) -> bool:
+    from storage.nights import night_summary
+
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return night_summary(session, night).over
+    finally:
+        engine.dispose()
 
 
 async def _queue_parses(context: procrastinate.JobContext, db_url: str, sites: list[str]) -> None:
