@@ -70,6 +70,23 @@ class CrawlDatabase:
             self._engine = engine_for(self.crawler.settings)
         return self._engine
 
+    def opened(self) -> Engine:
+        """The engine, through an outage at start of up to NIANBAO_STORAGE_RETRY_SECONDS (a database restarting at
+        night); past that one clear error and StorageUnavailable: the crawl cannot start, nor record a run."""
+        deadline, delay = time.monotonic() + self.retry_seconds, 0.5
+        while True:
+            try:
+                return self.engine
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    cause = f"the crawl cannot start, the database is unreachable: {first_line(error)}"
+                    logger.error("%s (no run could be recorded)", cause)
+                    raise StorageUnavailable(cause) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
     @contextmanager
     def transaction(self):
         with Session(self.engine) as session, session.begin():

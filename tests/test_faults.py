@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -18,13 +19,16 @@ from storage.locks import held_sites
 from storage.models import CrawlRun
 from tests.faultweb import (
     BOMBS,
+    CRAWL_ENV,
     HOSTILE_SITES,
     MIB,
+    REPOSITORY,
     YEAR,
     Answer,
     Entry,
     FaultSite,
     TcpProxy,
+    archive_env,
     audit,
     crawl,
     finish,
@@ -262,6 +266,44 @@ def test_a_database_that_stays_away_stops_the_crawl_and_proves_nothing(tmp_path,
     assert [status for _, status, _ in runs(direct)] == ["interrupted" if status == "running" else status,
                                                           "completed"]
     assert sorted(stored(direct)) == [f"c{n}" for n in range(6)]
+
+
+def _scrapy_job(db_url: str, retry_seconds: str) -> subprocess.Popen:
+    """A crawl as Scrapyd starts one: `scrapy crawl reports`, the database given as a setting."""
+    environment = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and "NIANBAO_" not in k}
+    environment |= CRAWL_ENV | archive_env(db_url)
+    command = [sys.executable, "-m", "scrapy", "crawl", "reports", "-s", f"NIANBAO_DATABASE_URL={db_url}",
+               "-s", f"NIANBAO_STORAGE_RETRY_SECONDS={retry_seconds}"]
+    return subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def test_a_scrapy_job_waits_out_a_database_away_at_its_start_or_says_so_in_one_line(tmp_path, postgres_url):
+    [site] = slow_county_sites(91, 1, delay=0)
+    proxy = TcpProxy((postgres_url.host or "127.0.0.1", postgres_url.port or 5432))
+    direct = postgres_url.render_as_string(hide_password=False)
+    try:
+        prepared(direct, registry_file(tmp_path, [("c0", site.name, site)]))
+        proxy.down()
+        gone = finish(_scrapy_job(through(proxy, postgres_url), "1"), timeout=60)
+        assert gone.returncode != 0
+        errors = [line for line in gone.stderr.splitlines() if " ERROR: " in line and "crawler.database" in line]
+        [error] = [line.split(" ERROR: ", 1)[1] for line in errors]  # the proxy drops what it accepts
+        assert error.startswith("the crawl cannot start, the database is unreachable: connection failed: connection "
+                                f'to server at "127.0.0.1", port {proxy.port} failed: ')
+        assert error.endswith(" (no run could be recorded)")
+        assert runs(direct) == []
+
+        waited = _scrapy_job(through(proxy, postgres_url), "30")
+        time.sleep(2)
+        proxy.up()  # a database restarting at night: the job goes on once it is back
+        done = finish(waited, timeout=120)
+    finally:
+        proxy.close()
+        site.__exit__()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [status for _, status, _ in runs(direct)] == ["completed"]
+    assert list(stored(direct)) == ["c0"]
 
 
 def test_a_full_disk_stops_the_crawl_and_keeps_what_was_stored(tmp_path):

@@ -65,7 +65,7 @@ class ReportsSpider(Spider):
         settings = crawler.settings
         # One engine (and one schema upgrade) for the whole crawl: the spider, pipelines and run keeper share it.
         spider.database = CrawlDatabase.of(crawler)
-        spider.setup(load_sites(spider.database.engine), settings.getint("NIANBAO_MAX_LISTING_PAGES"))
+        spider.setup(load_sites(spider.database.opened()), settings.getint("NIANBAO_MAX_LISTING_PAGES"))
         # NIANBAO_MAX_ATTACHMENTS / _MAX_ATTACHMENT_MB: what one report page may make us download.
         spider.max_attachments = settings.getint("NIANBAO_MAX_ATTACHMENTS", 10)
         spider.max_attachment_bytes = settings.getint("NIANBAO_MAX_ATTACHMENT_MB", 100) * 2**20
