@@ -169,6 +169,11 @@ def sites_import(file: Annotated[Path, typer.Argument(
             fail(str(exc))
     attributed = f"; {result.attributed} stored report(s) filed under their agency" if result.attributed else ""
     typer.echo(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged{attributed}")
+    if result.unmatched:  # not an error: 开发区 and 新区 governments have no code; a typo in a name would show here
+        shown = ", ".join(result.unmatched[:5]) + (f" and {len(result.unmatched) - 5} more" if len(
+            result.unmatched) > 5 else "")
+        typer.echo(f"no administrative division found by name for {len(result.unmatched)} government(s): {shown} "
+                   "(give its code in a division column)", err=True)
 
 
 @sites.command("list")
@@ -186,8 +191,11 @@ def sites_list(db: DbOption = None):
     rows = [(a.id, a.name, a.level, a.parent_id or "", " ".join(map(redact_url, a.listing_urls)),
              a.last_outcome.outcome if a.last_outcome else "never crawled") for a in agencies]
     if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
-        for row in (("id", "name", "level", "parent", "listing pages", "last crawl", "enabled"),
-                    *((*row, "yes" if a.enabled else "no") for row, a in zip(rows, agencies, strict=True))):
+        for row in (("id", "name", "level", "parent", "listing pages", "last crawl", "enabled", "origin", "division",
+                     "confirmed"),
+                    *((*row, "yes" if a.enabled else "no", a.origin, a.division or "",
+                       f"{a.confirmed_at:%Y-%m-%d %H:%M}" if a.confirmed_at else "")
+                      for row, a in zip(rows, agencies, strict=True))):
             typer.echo("\t".join(row))
         return
     columns = (Column("id"), Column("name"), Column("level", drop=4), Column("parent", drop=3),
@@ -195,6 +203,24 @@ def sites_list(db: DbOption = None):
     shown = [(*row[:5], row[5] if a.enabled else f"disabled; {row[5]}") for row, a in zip(rows, agencies, strict=True)]
     console = terminal()
     console.print(fitted_table(columns, shown, console.width))
+
+
+@sites.command("suggest")
+def sites_suggest(out: Annotated[Path | None, typer.Option(help="Write the CSV to this file, not stdout.")] = None,
+                  db: DbOption = None):
+    """Agencies the crawls saw on registered listing pages but no registry row holds, as registry rows to review
+    and import (`sites import`): the level guessed from the name, the site's agency as parent, reports stored."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.suggest import as_csv, suggestions
+    from storage.db import read_only
+
+    check_writable(out, "csv")
+    with database(db) as engine, Session(read_only(engine)) as session:
+        rows = suggestions(session)
+    write_text(as_csv(rows), out)
+    typer.echo(f"{len(rows)} unregistered agencies suggested ({sum(1 for r in rows if not r.level_guess)} with no "
+               "word to guess their level from: department, to check)", err=True)
 
 
 @sites.command("health")

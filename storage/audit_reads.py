@@ -61,6 +61,7 @@ class AgencyRow:
     level: str
     parent_id: str | None
     last_outcome: str | None
+    division: str | None = None
 
 
 def agency_rows(session: Session) -> list[AgencyRow]:
@@ -72,11 +73,11 @@ def agency_rows(session: Session) -> list[AgencyRow]:
         keys.setdefault(agency_id, []).append(url)
     rows = []
     # A disabled agency (abolished, merged, or taken out of the watch) is not judged.
-    registered = (select(Agency.id, Agency.name, Agency.level, Agency.parent_id)
+    registered = (select(Agency.id, Agency.name, Agency.level, Agency.parent_id, Agency.division)
                   .where(Agency.enabled).order_by(Agency.id))
-    for agency_id, name, level, parent_id in _rows(session, registered):
+    for agency_id, name, level, parent_id, division in _rows(session, registered):
         seen = [latest[k] for k in (agency_id, *keys.get(agency_id, ())) if k in latest]
-        rows.append(AgencyRow(agency_id, name, level, parent_id, max(seen)[1] if seen else None))
+        rows.append(AgencyRow(agency_id, name, level, parent_id, max(seen)[1] if seen else None, division))
     return rows
 
 

@@ -26,6 +26,8 @@ from sqlalchemy.types import TypeDecorator
 # Allowed values, enforced by check constraints. Changing one needs a hand-written migration: Alembic's autogenerate
 # does not compare check constraints, so the schema test would not notice.
 LEVELS = ("province", "prefecture", "county", "township", "department")
+# Where a registry row came from: typed in or imported by hand, proposed by `sites discover`, or by `sites suggest`.
+ORIGINS = ("manual", "discovered", "suggested")
 TABLES = ("active_disclosure", "applications", "review_litigation")
 VERSION_STATUSES = ("ok", "unreadable")
 TRIGGERS = ("manual", "scheduled")
@@ -87,7 +89,7 @@ class Agency(Base):
     """A registered reporting agency (a government, a department or a town) from the registry CSV."""
 
     __tablename__ = "agencies"
-    __table_args__ = (one_of("level", LEVELS),)
+    __table_args__ = (one_of("level", LEVELS), one_of("origin", ORIGINS))
 
     id: Mapped[str] = mapped_column(primary_key=True)  # the registry's stable slug
     name: Mapped[str]
@@ -96,6 +98,8 @@ class Agency(Base):
     verified: Mapped[bool] = mapped_column(default=False)
     # A disabled agency keeps its row and reports but is neither crawled nor audited (`nianbao sites disable`).
     enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    origin: Mapped[str] = mapped_column(default="manual", server_default="manual")
+    division: Mapped[str | None]  # 行政区划代码 of a government (nianbao.divisions), six digits
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     listing_pages: Mapped[list[ListingPage]] = relationship(

@@ -11,7 +11,8 @@ import re
 import socket
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,12 +20,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from nianbao.audit.model import LEVEL_LABELS
+from nianbao.divisions import UnknownDivision, division, fits, matching
 from storage.attribution import attribute_reports
 from storage.db import dialect_insert
-from storage.models import LEVELS, Agency, ListingPage, SiteOutcome, utcnow
-from storage.runs import last_outcomes
+from storage.models import LEVELS, ORIGINS, Agency, ListingPage, SiteOutcome, utcnow
+from storage.runs import last_confirmed, last_outcomes
 
 REQUIRED_COLUMNS = ("id", "name", "level", "parent", "listing_url")
+GOVERNMENT_LEVELS = ("province", "prefecture", "county")  # the levels that have a 行政区划代码
 _SLUG = re.compile(r"[^\s:]+")
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否", ""}
@@ -55,6 +58,8 @@ class AgencyRecord:
     parent: str | None = None
     listing_urls: tuple[str, ...] = ()
     verified: bool = False  # from the optional `verified` column: someone checked the listing page by hand
+    origin: str | None = None  # optional `origin` column (storage.models.ORIGINS); none given: kept, or "manual"
+    division: str | None = None  # optional `division` column: the government's 行政区划代码 (nianbao.divisions)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class ImportResult:
     updated: int
     unchanged: int
     attributed: int = 0  # stored reports now filed under an imported agency (they had only its name)
+    unmatched: tuple[str, ...] = ()  # governments whose division was neither given nor found by name
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ class AgencyStatus:
     listing_urls: tuple[str, ...]
     last_outcome: SiteOutcome | None
     enabled: bool = True
+    origin: str = "manual"
+    division: str | None = None
+    confirmed_at: datetime | None = None  # its listing last read whole by a crawl (found, or listed nothing)
 
 
 def read_registry(path: str | Path, session: Session | None = None, say=None) -> list[AgencyRecord]:
@@ -180,7 +189,11 @@ def _record(path: Path, line: int, row: dict[str, str | None]) -> AgencyRecord:
         raise RegistryError(f"{where}: verified must be true or false, not {verified!r}")
     urls = tuple(dict.fromkeys(field("listing_url").split()))
     level = _LEVEL_BY_NAME.get(field("level"), _LEVEL_BY_NAME.get(field("level").lower(), field("level")))
-    record = AgencyRecord(field("id"), field("name"), level, field("parent") or None, urls, verified in _TRUE)
+    origin = field("origin").lower() or None
+    if origin is not None and origin not in ORIGINS:
+        raise RegistryError(f"{where}: origin must be one of {', '.join(ORIGINS)}, not {origin!r}")
+    record = AgencyRecord(field("id"), field("name"), level, field("parent") or None, urls, verified in _TRUE,
+                          origin, field("division") or None)
     problem = _problem(record)
     if problem:
         raise RegistryError(f"{where}: {problem}")
@@ -208,6 +221,20 @@ def _problem(record: AgencyRecord) -> str | None:
         problem = _url_problem(url)
         if problem:
             return f"listing_url {redact_url(url)!r} of {record.id!r} {problem}"
+    return _division_problem(record) if record.division else None
+
+
+def _division_problem(record: AgencyRecord) -> str | None:
+    if record.level not in GOVERNMENT_LEVELS:
+        return f"division {record.division!r} of {record.id!r}: codes are for governments of county level and above"
+    try:
+        found = division(record.division)
+    except UnknownDivision as error:
+        return f"division of {record.id!r}: {error}"
+    if found.level != record.level:
+        return f"division {found.code} ({found.name}) of {record.id!r} is a {found.level}, not a {record.level}"
+    if not fits(record.name, found):
+        return f"{record.name!r} ({record.id}) is not the government of division {found.code} ({found.name})"
     return None
 
 
@@ -345,20 +372,44 @@ def import_registry(session: Session, records: Iterable[AgencyRecord]) -> Import
     stored = _stored_state(session)
     _check_parents(records, set(stored), where="registry")
     ordered = _parents_first(records, {k: v[2] for k, v in stored.items()})
-    changed = [r for r in ordered if stored.get(r.id) != _state(r)]
+    ordered, unmatched = _with_divisions(ordered, stored)
+    changed = [r for r in ordered if stored.get(r.id) != _state(r, stored.get(r.id))]
     added = sum(1 for r in changed if r.id not in stored)
-    _upsert_agencies(session, changed)
+    _upsert_agencies(session, [replace(r, origin=_state(r, stored.get(r.id))[5]) for r in changed])
     _replace_listing_pages(session, changed)
     attribution = attribute_reports(session, [(r.id, r.name) for r in records])
     return ImportResult(added=added, updated=len(changed) - added, unchanged=len(records) - len(changed),
-                        attributed=attribution.attributed)
+                        attributed=attribution.attributed, unmatched=tuple(unmatched))
 
 
-_State = tuple[str, str, str | None, bool, frozenset[str]]
+def _with_divisions(ordered: list[AgencyRecord], stored: dict[str, _State]) -> tuple[list[AgencyRecord], list[str]]:
+    """Governments given no division get the one their name and their parent's division single out (a stored one
+    stays); those matching none or several are named, for a person to give the code."""
+    known = {agency_id: state[6] for agency_id, state in stored.items()}
+    result, unmatched = [], []
+    for record in ordered:  # parents first: a parent's division narrows its children's names (four 鼓楼区)
+        if record.division is None and record.level in GOVERNMENT_LEVELS:
+            found = known.get(record.id) or _single(matching(record.name, record.level, known.get(record.parent)))
+            record = replace(record, division=found)
+            if found is None:
+                unmatched.append(f"{record.id} ({record.name})")
+        known[record.id] = record.division
+        result.append(record)
+    return result, unmatched
 
 
-def _state(record: AgencyRecord) -> _State:
-    return (record.name, record.level, record.parent, record.verified, frozenset(record.listing_urls))
+def _single(found: list) -> str | None:
+    return found[0].code if len(found) == 1 else None
+
+
+_State = tuple[str, str, str | None, bool, frozenset[str], str, str | None]
+
+
+def _state(record: AgencyRecord, stored: _State | None = None) -> _State:
+    """What a record sets; an origin not given keeps the stored one (a new row: manual)."""
+    origin = record.origin or (stored[5] if stored else "manual")
+    return (record.name, record.level, record.parent, record.verified, frozenset(record.listing_urls), origin,
+            record.division)
 
 
 def _stored_state(session: Session) -> dict[str, _State]:
@@ -366,8 +417,10 @@ def _stored_state(session: Session) -> dict[str, _State]:
     urls: dict[str, set[str]] = {}
     for agency_id, url in session.execute(select(ListingPage.agency_id, ListingPage.url)):
         urls.setdefault(agency_id, set()).add(url)
-    rows = session.execute(select(Agency.id, Agency.name, Agency.level, Agency.parent_id, Agency.verified))
-    return {row.id: (row.name, row.level, row.parent_id, row.verified, frozenset(urls.get(row.id, ()))) for row in rows}
+    rows = session.execute(select(Agency.id, Agency.name, Agency.level, Agency.parent_id, Agency.verified,
+                                  Agency.origin, Agency.division))
+    return {row.id: (row.name, row.level, row.parent_id, row.verified, frozenset(urls.get(row.id, ())), row.origin,
+                     row.division) for row in rows}
 
 
 def _parents_first(records: list[AgencyRecord], stored_parents: dict[str, str | None]) -> list[AgencyRecord]:
@@ -398,7 +451,8 @@ def _upsert_agencies(session: Session, records: list[AgencyRecord]) -> None:
     stmt = dialect_insert(session, Agency.__table__)
     stmt = stmt.on_conflict_do_update(
         index_elements=["id"],
-        set_={name: stmt.excluded[name] for name in ("name", "level", "parent_id", "verified", "updated_at")},
+        set_={name: stmt.excluded[name] for name in ("name", "level", "parent_id", "verified", "origin", "division",
+                                                     "updated_at")},
     )
     session.execute(
         stmt,
@@ -409,6 +463,8 @@ def _upsert_agencies(session: Session, records: list[AgencyRecord]) -> None:
                 "level": r.level,
                 "parent_id": r.parent,
                 "verified": r.verified,
+                "origin": r.origin,
+                "division": r.division,
                 "updated_at": now,
             }
             for r in records
@@ -428,6 +484,7 @@ def _replace_listing_pages(session: Session, records: list[AgencyRecord]) -> Non
 def list_agencies(session: Session) -> list[AgencyStatus]:
     """Every registered agency by id, with its latest site outcome (recorded under its id or a listing URL)."""
     outcomes = last_outcomes(session)
+    confirmed = last_confirmed(session)
     agencies = session.scalars(select(Agency).options(selectinload(Agency.listing_pages)).order_by(Agency.id))
     result = []
     for agency in agencies:
@@ -436,7 +493,7 @@ def list_agencies(session: Session) -> list[AgencyStatus]:
         latest = max(candidates, key=lambda o: o.id, default=None)
         result.append(
             AgencyStatus(agency.id, agency.name, agency.level, agency.parent_id, agency.verified, urls, latest,
-                         agency.enabled)
+                         agency.enabled, agency.origin, agency.division, confirmed.get(agency.id))
         )
     return result
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -151,3 +151,11 @@ def unknown_agencies(session: Session) -> list[UnknownAgency]:
 def _require(value: str, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise ValueError(f"unknown {what} {value!r} (expected one of {', '.join(allowed)})")
+
+
+def last_confirmed(session: Session) -> dict[str, datetime]:
+    """When each site's listing was last read whole by a crawl (found its reports, or listed none): its registry
+    row confirmed. Keyed by site (an agency id, or a listing URL)."""
+    stmt = (select(SiteOutcome.site_key, func.max(SiteOutcome.recorded_at))
+            .where(SiteOutcome.outcome.in_(("found", "nothing_found"))).group_by(SiteOutcome.site_key))
+    return dict(session.execute(stmt).all())

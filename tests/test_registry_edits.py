@@ -26,7 +26,8 @@ def _sites(db_url) -> dict[str, list[str]]:
     code, out, _ = invoke("sites", "list", "--db", db_url)  # not a terminal: tab-separated lines
     assert code == 0
     header, *rows = [line.split("\t") for line in out.splitlines()]
-    assert header == ["id", "name", "level", "parent", "listing pages", "last crawl", "enabled"]
+    assert header == ["id", "name", "level", "parent", "listing pages", "last crawl", "enabled", "origin", "division",
+                      "confirmed"]
     return {row[0]: row for row in rows}
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from nianbao.audit import deadlines
 from nianbao.audit.checks import copied, copy_score, run_checks
+from nianbao.audit.coverage import coverage
 from nianbao.audit.facts import SHOWN_SEVERITIES
 from nianbao.audit.hierarchy import Hierarchy
 from nianbao.audit.model import (
@@ -59,7 +60,7 @@ def audit(agencies: Iterable[Agency], reports: Iterable[StoredReport], site_stat
     unattributed_now = tuple(sorted((r for r in unattributed if r.year == year),
                                     key=lambda r: (r.agency_name, r.published or date.max, r.source_url)))
     return AuditResult(year, as_of, settings, tuple(rows), summarize(rows, len(unattributed_now)),
-                       tree.completeness(rows), unattributed_now)
+                       tree.completeness(rows), unattributed_now, coverage(tree.by_id.values()))
 
 
 def _attribute(agencies: Iterable[Agency], reports: Iterable[StoredReport | UnstoredReport]):

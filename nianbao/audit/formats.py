@@ -72,6 +72,8 @@ def as_dict(result: AuditResult, *, rows: bool = True) -> dict:
         "rows": [row_dict(r) for r in result.rows] if rows else None,
         "hierarchy": [completeness_dict(c) for c in result.completeness],
         "unattributed": [unattributed_dict(r) for r in result.unattributed],
+        "coverage": [{"division": c.division, "name": c.name, "held": len(c.held), "total": c.total,
+                      "missing": list(c.missing), "line": c.line()} for c in result.coverage],
     }
 
 

@@ -17,7 +17,7 @@ from storage.runs import unstored_reports
 
 def load(session: Session, year: int) -> tuple[list[Agency], list[StoredReport], list[SiteState]]:
     registry = agency_rows(session)
-    agencies = [Agency(a.id, a.name, a.level, a.parent_id) for a in registry]
+    agencies = [Agency(a.id, a.name, a.level, a.parent_id, a.division) for a in registry]
     states = [SiteState(a.id, a.last_outcome, None) for a in registry]
     versions = current_version_facts(session, year, SHOWN_SEVERITIES, UNPARSEABLE_RULES)
     versions.reverse()

@@ -49,6 +49,7 @@ class Agency:
     name: str
     level: str  # one of LEVELS
     parent_id: str | None = None
+    division: str | None = None  # 行政区划代码 of a government (nianbao.divisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,7 @@ class AuditResult:
     summary: Summary
     completeness: tuple[Completeness, ...]
     unattributed: tuple[StoredReport, ...] = ()  # reports of the year that match no registered agency
+    coverage: tuple = ()  # nianbao.audit.coverage.Coverage: the registry against the administrative divisions
 
     def row(self, agency_id: str) -> AgencyAudit:
         return next(r for r in self.rows if r.agency_id == agency_id)

@@ -125,9 +125,14 @@ def _gap(status: str, label: str, agency_ids: tuple[str, ...], names: dict[str, 
     return f'<div class="gap-{status}">{label}: {"、".join(escape(names[a]) for a in agency_ids)}</div>'
 
 
+def _coverage(result: AuditResult) -> str:
+    return "".join(f'<p class="coverage" data-division="{item.division}">登记覆盖 {escape(item.line())}</p>'
+                   for item in result.coverage)
+
+
 def _hierarchy(result: AuditResult) -> str:
     if not result.completeness:
-        return '<p class="empty">无下级单位 no subordinate agencies registered</p>'
+        return _coverage(result) + '<p class="empty">无下级单位 no subordinate agencies registered</p>'
     names = {r.agency_id: r.name for r in result.rows}
     head = "".join(f"<th>{escape(STATUS_LABELS[s])}<br>{s}</th>" for s in STATUSES)
     body = []
@@ -136,7 +141,7 @@ def _hierarchy(result: AuditResult) -> str:
         gaps = _gap("missing", "未发布", item.missing, names) + _gap("published_late", "逾期", item.late, names)
         body.append(f'<tr data-agency-id="{escape(item.agency_id, quote=True)}"><td>{escape(item.name)}</td>'
                     f'<td class="num">{item.total}</td>{counts}<td>{gaps}</td></tr>')
-    return (f'<table id="hierarchy-table"><thead><tr><th>单位</th><th>下级 total</th>{head}'
+    return _coverage(result) + (f'<table id="hierarchy-table"><thead><tr><th>单位</th><th>下级 total</th>{head}'
             f'<th>未发布/逾期 missing/late</th></tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 

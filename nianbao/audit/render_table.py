@@ -78,6 +78,7 @@ def render_table(result: AuditResult, width: int | None = None) -> Group:
     )
     agencies = fitted_table(AGENCY_COLUMNS, [_agency_row(r) for r in result.rows], width)
     parts = [_summary(result, width), notes, agencies]
+    parts += [Text(item.line(), style="dim") for item in result.coverage]  # how complete the registry is
     if result.unattributed:  # reports of the year no registered agency claims: who published them, and where
         parts.append(fitted_table(UNATTRIBUTED_COLUMNS, [
             (Text(r.agency_name), r.published.isoformat() if r.published else "—", Text(r.title), Text(r.source_url))
