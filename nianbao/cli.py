@@ -205,6 +205,36 @@ def sites_list(db: DbOption = None):
     console.print(fitted_table(columns, shown, console.width))
 
 
+@sites.command("discover")
+def sites_discover(url: Annotated[str, typer.Argument(help="A portal's home page, or its 政府信息公开 platform page.")],
+                   parent: Annotated[str | None, typer.Option(help="Registry id of the portal's parent.")] = None,
+                   max_pages: Annotated[int, typer.Option(help="Pages to fetch at most.")] = 60,
+                   out: Annotated[Path | None, typer.Option(help="Write the CSV to this file, not stdout.")] = None,
+                   db: DbOption = None):
+    """Follow a portal's own navigation to its annual-report columns (its government's, and its departments' and
+    townships' platforms'), and write them as registry rows to review and import, with the links that led there;
+    `registered` names the agency a listing page is already registered for."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.discover import as_csv, discover, registered_for
+    from storage.db import read_only
+    from storage.registry import is_http_url, redact_url
+
+    if not is_http_url(url):
+        fail(f"not an http(s) URL: {redact_url(url)}", 2)
+    check_writable(out, "csv")
+    with database(db):  # a bad database is said before the crawl, not after it
+        pass
+    found = discover(url, parent, max_pages, {"NIANBAO_PROGRESS": False})
+    if not found.site_name and not found.proposals:
+        fail(f"nothing could be read at {redact_url(url)} (see the log above)")
+    with database(db) as engine, Session(read_only(engine)) as session:
+        rows = registered_for(session, found.proposals)
+    write_text(as_csv(rows), out)
+    typer.echo(f"{len(found.proposals)} agencies with annual-report columns found on {found.site_name or url} "
+               f"in {found.pages} pages fetched", err=True)
+
+
 @sites.command("suggest")
 def sites_suggest(out: Annotated[Path | None, typer.Option(help="Write the CSV to this file, not stdout.")] = None,
                   db: DbOption = None):

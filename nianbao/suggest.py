@@ -74,7 +74,6 @@ def suggestions(session: Session) -> list[Suggestion]:
             continue
         level, word = guess_level(name)
         agency_id = _new_id(parent, name, taken)
-        taken.add(agency_id)
         result.append(Suggestion(agency_id, name, level, parent.id, listing, "suggested", word,
                                  stored.get(name, 0), sum(seen[name].values())))
     return result
@@ -95,13 +94,18 @@ def _site_agency(session: Session, listing_url: str) -> Agency | None:
 
 
 def _new_id(parent: Agency, name: str, taken: set[str]) -> str:
+    return registry_id(parent.id, parent.name, name, taken)
+
+
+def registry_id(parent_id: str, parent_name: str, name: str, taken: set[str]) -> str:
     """parent-id + the initials of the name without the parent's place: 托里县水利局 under xj-tuoli-county →
-    xj-tuoli-county-slj; a number is added when that is taken."""
-    place = place_name(parent.name)
+    xj-tuoli-county-slj; a number is added when that is taken (and the id is added to `taken`)."""
+    place = place_name(parent_name)
     own = name[len(place):] if name.startswith(place) and len(name) > len(place) else name
     initials = "".join(lazy_pinyin(place_name(own), style=Style.FIRST_LETTER)).lower()
-    stem = f"{parent.id}-{re.sub(r'[^a-z0-9]', '', initials) or 'agency'}"
+    stem = f"{parent_id}-{re.sub(r'[^a-z0-9]', '', initials) or 'agency'}"
     candidate, number = stem, 2
     while candidate in taken:
         candidate, number = f"{stem}{number}", number + 1
+    taken.add(candidate)
     return candidate
