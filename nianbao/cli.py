@@ -235,6 +235,22 @@ def sites_discover(url: Annotated[str, typer.Argument(help="A portal's home page
                f"in {found.pages} pages fetched", err=True)
 
 
+@sites.command("rediscover")
+def sites_rediscover(after: Annotated[int, typer.Option(help="Runs in a row a site must have failed.")] = 3,
+                     max_pages: Annotated[int, typer.Option(help="Pages to fetch at most per site.")] = 60,
+                     db: DbOption = None):
+    """Search the home pages of the sites whose listings keep failing for their annual-report columns again, and
+    propose the new listing pages (shown by `sites health`); the registry is not changed."""
+    from nianbao.rediscover import rediscover
+
+    with database(db):
+        pass
+    searched, found = rediscover(db, after, max_pages, {"NIANBAO_PROGRESS": False})
+    for item in found:
+        typer.echo(f"{item.agency_id}: proposed {item.url} ({item.evidence})")
+    typer.echo(f"{len(searched)} failing site(s) searched again, {len(found)} new listing page(s) proposed", err=True)
+
+
 @sites.command("suggest")
 def sites_suggest(out: Annotated[Path | None, typer.Option(help="Write the CSV to this file, not stdout.")] = None,
                   db: DbOption = None):
@@ -265,24 +281,31 @@ def sites_health(fmt: Annotated[Literal["table", "json"], typer.Option("--format
     from nianbao.terminal import Column, fitted_table
     from storage.db import read_only
     from storage.health import broken_sites
+    from storage.proposals import open_proposals
 
     with database(db) as engine, Session(read_only(engine)) as session:
         broken = broken_sites(session)
+        proposals = open_proposals(session)
     if fmt == "json":
-        rows = [{**asdict(site), "failing_since": site.failing_since.isoformat()} for site in broken]
+        rows = [{**asdict(site), "failing_since": site.failing_since.isoformat(),
+                 "proposed": [{"url": p.url, "evidence": p.evidence, "proposed_at": p.proposed_at.isoformat()}
+                              for p in proposals.get(site.id, ())]} for site in broken]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     rows = [(site.id, site.name, site.failure_class, str(site.consecutive_failures),
-             f"{site.failing_since:%Y-%m-%d %H:%M}", " ".join((site.last_message or "").split())) for site in broken]
+             f"{site.failing_since:%Y-%m-%d %H:%M}", " ".join((site.last_message or "").split()),
+             " ".join(p.url for p in proposals.get(site.id, ()))) for site in broken]
     if not sys.stdout.isatty():  # scripts get tab-separated lines, whole
-        for row in (("id", "name", "class", "failures", "failing since (UTC)", "last message"), *rows):
+        for row in (("id", "name", "class", "failures", "failing since (UTC)", "last message", "proposed listing"),
+                    *rows):
             typer.echo("\t".join(row))
         return
     if not rows:
         typer.echo("no site is failing")
         return
     columns = (Column("id"), Column("name", drop=2), Column("class"), Column("failures", justify="right"),
-               Column("failing since (UTC)"), Column("last message", whole=False, drop=1))
+               Column("failing since (UTC)"), Column("last message", whole=False, drop=1),
+               Column("proposed listing", whole=False, drop=3))
     console = terminal()
     console.print(fitted_table(columns, rows, console.width))
 

@@ -47,9 +47,17 @@ class Discovery:
 
 
 def discover(url: str, parent: str | None = None, max_pages: int = 60, overrides: dict | None = None) -> Discovery:
-    columns, stats, spider = _run(url, max_pages, overrides or {})
-    site = site_agency_name(spider.site_name)
-    return Discovery(proposals(columns, site, parent), stats.get("downloader/request_count", 0), site)
+    return discover_many([url], parent, max_pages, overrides)[url]
+
+
+def discover_many(urls: list[str], parent: str | None = None, max_pages: int = 60, overrides: dict | None = None
+                  ) -> dict[str, Discovery]:
+    """Discovery from each portal, all in one Scrapy process (its reactor runs once), each as polite as a crawl."""
+    result = {}
+    for url, (columns, stats, spider) in _run(urls, max_pages, overrides or {}).items():
+        site = site_agency_name(spider.site_name)
+        result[url] = Discovery(proposals(columns, site, parent), stats.get("downloader/request_count", 0), site)
+    return result
 
 
 def site_agency_name(site_name: str) -> str:
@@ -108,16 +116,20 @@ def _agency_name(column: DiscoveredColumn, site: str) -> str:
     return column.agency if column.agency.startswith(place) else place + column.agency
 
 
-def _run(url: str, max_pages: int, overrides: dict):
+def _run(urls: list[str], max_pages: int, overrides: dict) -> dict[str, tuple]:
     settings = get_project_settings()
     settings.setmodule("crawler.settings", priority="project")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", not configured(), priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("discover")
-    found: list[DiscoveredColumn] = []
-    crawler.signals.connect(lambda item, **_: found.append(item), signal=signals.item_scraped, weak=False)
-    process.crawl(crawler, url=url, max_pages=max_pages)
+    runs = {}
+    for url in dict.fromkeys(urls):
+        crawler = process.create_crawler("discover")
+        found: list[DiscoveredColumn] = []
+        crawler.signals.connect(lambda item, found=found, **_: found.append(item), signal=signals.item_scraped,
+                                weak=False)
+        process.crawl(crawler, url=url, max_pages=max_pages)
+        runs[url] = (crawler, found)
     process.start()
-    return found, dict(crawler.stats.get_stats()), crawler.spider
+    return {url: (found, dict(crawler.stats.get_stats()), crawler.spider) for url, (crawler, found) in runs.items()}

@@ -109,7 +109,39 @@ def run_nightly_crawl(url: str, timeout_seconds: float = 6 * 3600, command: list
         _one_at_a_time.release()
     if code is not None and not enqueue:  # after the lock is released: a slow alert never holds up the next crawl
         after_scheduled_crawl(url, since)
+        rediscover_failing(url)
     return code
+
+
+def rediscover_failing(url: str, timeout_seconds: float = 1800) -> int | None:
+    """When some site's listing has failed NIANBAO_REDISCOVER_AFTER (3) runs in a row, search its home page again
+    (`nianbao sites rediscover`, in a process of its own) for a new listing page to propose. Never raises."""
+    from nianbao.rediscover import DEFAULT_AFTER, failing
+
+    try:
+        after = int(os.environ.get("NIANBAO_REDISCOVER_AFTER", DEFAULT_AFTER))
+        engine = make_engine(url)
+        try:
+            with session_factory(engine)() as session:
+                if not failing(session, after):
+                    return None
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, ValueError) as error:
+        log.error("failing sites not searched again: %s", str(error).splitlines()[0])
+        return None
+    process = crawls.start([sys.executable, "-m", "nianbao", "sites", "rediscover", "--after", str(after),
+                            "--db", url])
+    if process is None:
+        return None
+    try:
+        return process.wait(timeout_seconds)
+    except subprocess.TimeoutExpired:
+        log.error("searching failing sites again ran over %d s; stopped", timeout_seconds)
+        end_process_group(process)
+        return process.returncode
+    finally:
+        crawls.finished(process)
 
 
 def _crawl_once(url: str, timeout_seconds: float, argv: list[str]) -> int | None:

@@ -116,6 +116,20 @@ class ListingPage(Base):
     url: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
 
 
+class ListingProposal(Base):
+    """A new listing page proposed for an agency whose registered one keeps failing, found by discovery from its
+    site's home page (`nianbao sites rediscover`): shown by `sites health`, never written into the registry."""
+
+    __tablename__ = "listing_proposals"
+    __table_args__ = (UniqueConstraint("agency_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)  # the link texts that led there from the home page
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Document(Base):
     """Original bytes of a downloaded file, content-addressed so a re-download stores nothing new."""
 

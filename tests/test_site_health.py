@@ -311,7 +311,8 @@ def test_health_prints_tab_separated_lines_off_a_terminal(nights):
     done = nianbao("sites", "health", "--db", db_url)
     assert done.returncode == 0, done.stderr
     header, *lines = done.stdout.splitlines()
-    assert header.split("\t") == ["id", "name", "class", "failures", "failing since (UTC)", "last message"]
+    assert header.split("\t") == ["id", "name", "class", "failures", "failing since (UTC)", "last message",
+                                  "proposed listing"]
     assert [line.split("\t")[:4] for line in lines] == [
         [s["id"], s["name"], s["failure_class"], str(s["consecutive_failures"])] for s in third]
 

@@ -165,8 +165,25 @@ def platform_portal() -> tuple[list[SiteSpec], dict[str, bytes], Portal]:
     return sites, pages, Portal(host, "/index.html", tuple(expected), ("/xxgk/gzbg/index.html",))
 
 
-def portal_web() -> tuple[FixtureWeb, list[Portal]]:
-    parts = [trs_portal(), hanweb_portal(), cluster_portal(), platform_portal()]
+def moved_portal() -> tuple[list[SiteSpec], dict[str, bytes], Portal]:
+    """A county whose registered listing (MOVED_FROM) is gone: its column now lives elsewhere, reached from home."""
+    host, (_, name) = "www.portal-e.gov.test", _county("辰")
+    listing = "/zfxxgk/xxgknb/index.html"
+    sites = [_site(host, "trs", listing, Agency("e", name, "county"), "tuoli-county-2024")]
+    pages = {
+        "/index.html": page(name, "首页", ul([("首页", "/index.html"), ("政府信息公开", "/zfxxgk/index.html")])),
+        "/zfxxgk/index.html": page(name, "政府信息公开", ul([("政府信息公开年报", listing),
+                                                             ("政府工作报告", "/zfxxgk/gzbg/index.html")])),
+    }
+    expected = (Expected(name, "county", listing, "首页 > 政府信息公开 > 政府信息公开年报"),)
+    return sites, pages, Portal(host, "/index.html", expected, ("/zfxxgk/gzbg/index.html",))
+
+
+MOVED_FROM = "/zwgk/nb/index.html"  # the moved portal's listing as registered, answering 404 now
+
+
+def portal_web(parts=None) -> tuple[FixtureWeb, list[Portal]]:
+    parts = parts or [trs_portal(), hanweb_portal(), cluster_portal(), platform_portal()]
     web = build_web([site for sites, _, _ in parts for site in sites])
     for _, pages, portal in parts:
         for path, body in pages.items():
