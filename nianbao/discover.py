@@ -5,10 +5,8 @@ and the number of reports each lists."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from pypinyin import lazy_pinyin
 from scrapy import signals
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session
 from crawler.spiders.discover import DiscoveredColumn
 from nianbao.divisions import place_name
 from nianbao.logs import configured
-from nianbao.suggest import guess_level, registry_id
+from nianbao.suggest import guess_level, registry_id, rows_csv
 from storage.registry import agencies_for_listing
 
 SITE_NAME_ENDS = ("门户网站", "政府网站", "网站", "门户", "政府网")
@@ -98,11 +96,7 @@ def registered_for(session: Session, rows: list[Proposal]) -> list[Proposal]:
 
 
 def as_csv(rows: list[Proposal]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f.name for f in fields(Proposal)])
-    writer.writerows(astuple(row) for row in rows)
-    return out.getvalue()
+    return rows_csv(Proposal, rows)
 
 
 def _agency_name(column: DiscoveredColumn, site: str) -> str:

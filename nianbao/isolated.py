@@ -12,6 +12,8 @@ import logging
 import multiprocessing
 import os
 import resource
+from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import BrokenExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -147,3 +149,25 @@ def _death(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         return f"signal {-exitcode}: out of memory or a crash in a C library"
     return f"exit code {exitcode}"
+
+
+async def read_each(url: str, ids: Sequence[int], read_one, batch: int = 100) -> Counter[str]:
+    """read_one(engine, pool, id) for every id, in this process's reader pool, as many at once as keeps the pool
+    busy and memory bounded, `batch` ids a round (a national store is 500,000 versions: not one gather); how many
+    of each outcome it returned. Re-parsing stored versions and parsing a queued crawl's reports both read so."""
+    from storage.db import make_engine
+
+    engine, pool, counts = make_engine(url), DocumentPool(), Counter()
+    slots = asyncio.Semaphore(pool.limits.workers * 2)
+
+    async def one(item: int) -> None:
+        async with slots:
+            counts[await read_one(engine, pool, item)] += 1
+
+    try:
+        for start in range(0, len(ids), batch):
+            await asyncio.gather(*(one(item) for item in ids[start:start + batch]))
+    finally:
+        pool.close()
+        engine.dispose()
+    return counts

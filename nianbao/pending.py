@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from crawler.database import first_line, is_outage, stored_body
 from crawler.items import ReportItem
-from nianbao.isolated import DocumentPool
+from nianbao.isolated import DocumentPool, read_each
 from pipelines.documents import read_report
 from pipelines.store import write_report
-from storage.db import make_engine
 from storage.pending import get_pending, take
 from storage.runs import record_unstored
 
@@ -29,23 +28,7 @@ GONE, NOT_STORED = "gone", "not_stored"
 def parse_pending(url: str, pending_ids: Sequence[int]) -> Counter[str]:
     """Parse and store the waiting reports; how many came out new, revised, unchanged, kept, not stored or gone
     (taken by another task, or replaced by a newer crawl's bytes)."""
-    return asyncio.run(_parse_all(url, pending_ids))
-
-
-async def _parse_all(url: str, pending_ids: Sequence[int]) -> Counter[str]:
-    engine, pool, counts = make_engine(url), DocumentPool(), Counter()
-    slots = asyncio.Semaphore(pool.limits.workers * 2)  # documents read at once: the pool busy, memory bounded
-
-    async def one(pending_id: int) -> None:
-        async with slots:
-            counts[await _parse_one(engine, pool, pending_id)] += 1
-
-    try:
-        await asyncio.gather(*(one(pending_id) for pending_id in pending_ids))
-    finally:
-        pool.close()
-        engine.dispose()
-    return counts
+    return asyncio.run(read_each(url, pending_ids, _parse_one, BATCH))
 
 
 async def _parse_one(engine, pool: DocumentPool, pending_id: int) -> str:

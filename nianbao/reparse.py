@@ -10,8 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from nianbao.isolated import DocumentPool
-from storage.db import make_engine
+from nianbao.isolated import DocumentPool, read_each
 from storage.documents import get_document
 from storage.models import ReportVersion
 from storage.reparse import store_reparse
@@ -22,24 +21,7 @@ BATCH = 100  # versions per queued task, and per round of the local pool
 
 def reparse_versions(url: str, version_ids: Sequence[int]) -> Counter[str]:
     """Re-parse the versions; how many came out the same, revised, kept, gone (no longer current) or unreadable."""
-    return asyncio.run(_reparse(url, version_ids))
-
-
-async def _reparse(url: str, version_ids: Sequence[int]) -> Counter[str]:
-    engine, pool, counts = make_engine(url), DocumentPool(), Counter()
-    slots = asyncio.Semaphore(pool.limits.workers * 2)  # documents read at once: the pool busy, memory bounded
-
-    async def one(version_id: int) -> None:
-        async with slots:
-            counts[await _one(engine, pool, version_id)] += 1
-
-    try:
-        for start in range(0, len(version_ids), BATCH):  # a national store is 500,000 versions: not one gather
-            await asyncio.gather(*(one(version_id) for version_id in version_ids[start:start + BATCH]))
-    finally:
-        pool.close()
-        engine.dispose()
-    return counts
+    return asyncio.run(read_each(url, version_ids, _one, BATCH))
 
 
 async def _one(engine, pool: DocumentPool, version_id: int) -> str:

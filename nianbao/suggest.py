@@ -80,9 +80,14 @@ def suggestions(session: Session) -> list[Suggestion]:
 
 
 def as_csv(rows: list[Suggestion]) -> str:
+    return rows_csv(Suggestion, rows)
+
+
+def rows_csv(kind: type, rows: list) -> str:
+    """Proposed registry rows (dataclasses) as CSV, a header of their fields: what `sites import` reads."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f.name for f in fields(Suggestion)])
+    writer.writerow([f.name for f in fields(kind)])
     writer.writerows(astuple(row) for row in rows)
     return out.getvalue()
 
