@@ -73,7 +73,7 @@ def test_json_fields_are_contract_values_and_iso_dates():
 
 def test_json_keeps_its_keys_and_adds_the_unattributed_reports():
     data = json.loads(render_json(sample_audit()))
-    assert list(data) == ["year", "as_of", "settings", "summary", "rows", "hierarchy", "unattributed"]
+    assert list(data) == ["year", "as_of", "settings", "summary", "rows", "hierarchy", "unattributed", "coverage"]
     assert data["unattributed"] == [{"agency": "某某县某某局", "title": "某某县某某局2024年政府信息公开工作年度报告",
                                      "source_url": "http://www.example.gov.cn/zfxxgk/zfxxgknb/2024/.html",
                                      "published": "2025-01-03"}]

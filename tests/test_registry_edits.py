@@ -87,7 +87,7 @@ def test_a_disabled_agency_is_neither_crawled_nor_audited_until_enabled(tmp_path
     assert invoke("sites", "disable", "ha-jiaxian-county", "--db", db_url)[1] == \
         "ha-jiaxian-county disabled: neither crawled nor audited\n"
     assert invoke("sites", "disable", "ha-jiaxian-county", "--db", db_url)[1] == "ha-jiaxian-county was disabled\n"
-    assert _sites(db_url)["ha-jiaxian-county"][-1] == "no" and _sites(db_url)["xj-tuoli-county"][-1] == "yes"
+    assert _sites(db_url)["ha-jiaxian-county"][6] == "no" and _sites(db_url)["xj-tuoli-county"][6] == "yes"
     assert "ha-jiaxian-county" not in {r["agency_id"] for r in _audit(db_url)["rows"]}
 
     code, _, err = invoke("crawl", "--site", "ha-jiaxian-county", "--db", db_url)
