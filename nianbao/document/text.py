@@ -5,11 +5,13 @@ from __future__ import annotations
 import codecs
 import re
 
-from nianbao.document.boilerplate import is_boilerplate_line, read_meta
+from nianbao.document.boilerplate import is_boilerplate_line, is_meta_line, read_meta
 from nianbao.document.model import Document, Paragraph, Table
 
 # Markdown marks that extraction tools put around headings and bold runs; they are not the report's text.
 _MARKUP = re.compile(r"^\s*#{1,6}\s*|\*\*")
+# The header block crawlers write above a page's text ("标题：…", then 发布时间, 来源, 索引号): fields, not the title.
+_TITLE_FIELD = re.compile(r"^\s*(?:标题|题目|文章标题)\s*[:：]\s*(?P<title>\S.*)$")
 
 
 def decode(data: bytes) -> str:
@@ -36,11 +38,20 @@ def read_text(data: bytes) -> Document:
         text = line.strip()
         if not text:
             continue
-        if is_boilerplate_line(text):
-            for key, value in read_meta(text).items():
-                doc.meta.setdefault(key, value)
+        if is_boilerplate_line(text) or is_meta_line(text) or _TITLE_FIELD.match(text):
+            _keep_meta(doc, text)
             continue
         doc.blocks.append(Paragraph(text))
     if table_rows:
         doc.blocks.append(Table(table_rows, exact=False))
     return doc
+
+
+def _keep_meta(doc: Document, text: str) -> None:
+    """A line of fields: kept as the document's metadata (a printed title still wins over a 标题 field)."""
+    title = _TITLE_FIELD.match(text)
+    if title:
+        doc.meta.setdefault("title", title.group("title").strip())
+        return
+    for key, value in read_meta(text).items():
+        doc.meta.setdefault(key, value)
