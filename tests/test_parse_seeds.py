@@ -32,6 +32,17 @@ def test_rendered_tab_text_parses_back(name):
     assert not rules(parsed) & {"balance", "row_total", "handled_total", "review_total", "missing_table"}
 
 
+@pytest.mark.parametrize("layout", ["markdown", "markdown-br"])
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_markdown_pipe_tables_parse_back(name, layout):
+    """As PDF-to-markdown converters write the tables: pipe rows under a rule, long labels broken by <br>."""
+    report = seed_report(name)
+    parsed = parse_bytes(render_text(report, layout=layout), name=f"{name}.md")
+    assert mismatches(parsed, report, blanks_null=False) == []
+    assert not rules(parsed) & {"balance", "row_total", "handled_total", "review_total", "missing_table"}
+    assert "|" not in parsed["text"] and "<br>" not in parsed["text"]
+
+
 @pytest.mark.parametrize("name", COMPLETE_SEEDS)
 def test_rendered_one_cell_per_line_parses_back(name):
     report = seed_report(name)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import codecs
 import re
 
-from nianbao.document.boilerplate import is_boilerplate_line, is_meta_line, read_meta
+from nianbao.document.boilerplate import is_boilerplate_line, is_meta_line, join_lines, read_meta
 from nianbao.document.model import Document, Paragraph, Table
 
 # Markdown marks that extraction tools put around headings and bold runs; they are not the report's text.
 _MARKUP = re.compile(r"^\s*#{1,6}\s*|\*\*")
+# Markdown tables: "| 一、本年新收政府信息公开申请数量 | 12 | 0 | … |", under a "|---|---|" rule; a cell's own line
+# breaks come as <br>.
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|(\s*:?-{3,}:?\s*\|)+\s*$")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # The header block crawlers write above a page's text ("标题：…", then 发布时间, 来源, 索引号): fields, not the title.
 _TITLE_FIELD = re.compile(r"^\s*(?:标题|题目|文章标题)\s*[:：]\s*(?P<title>\S.*)$")
 
@@ -29,6 +34,10 @@ def read_text(data: bytes) -> Document:
     table_rows: list[list[str]] = []
     for raw in decode(data).splitlines():
         line = _MARKUP.sub("", raw.rstrip("\r\n"))
+        if _PIPE_ROW.match(line):  # a markdown table row (PDF-to-markdown converters)
+            if not _PIPE_RULE.match(line):
+                table_rows.append(_pipe_cells(line))
+            continue
         if "\t" in line:
             table_rows.append([cell.strip() for cell in line.split("\t")])
             continue
@@ -55,3 +64,9 @@ def _keep_meta(doc: Document, text: str) -> None:
         return
     for key, value in read_meta(text).items():
         doc.meta.setdefault(key, value)
+
+
+def _pipe_cells(line: str) -> list[str]:
+    """The cells of a markdown row; a <br> inside a cell is a line break in it (none between Chinese characters)."""
+    cells = line.strip()[1:-1].split("|")
+    return [join_lines([part.strip() for part in _BREAK.split(cell)]) for cell in cells]

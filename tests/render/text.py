@@ -31,12 +31,37 @@ def table_rows(report: dict) -> dict[int, list[list[str]]]:
 
 
 def render_text(report: dict, *, layout: str = "tabs") -> bytes:
-    """layout "tabs": one table row a line, cells tab-separated; "lines": every cell on its own line."""
+    """layout "tabs": one table row a line, cells tab-separated; "lines": every cell on its own line; "markdown":
+    pipe tables as PDF-to-markdown converters write them, each under a rule row; "markdown-br": the same with long
+    labels broken inside their cells by <br>, as converters keep a cell's line breaks."""
     lines = [report["title"], ""]
     tables = table_rows(report)
     for number, heading in enumerate(_HEADINGS, start=1):
         lines.append(heading)
         lines.extend(report["sections"].get(number, []))
-        for row in tables.get(number, []):
+        rows = tables.get(number, [])
+        if layout.startswith("markdown"):
+            lines.extend(_markdown(rows, broken=layout == "markdown-br"))
+            continue
+        for row in rows:
             lines.extend(["\t".join(row)] if layout == "tabs" else [c for c in row if c] or [""])
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _markdown(rows: list[list[str]], broken: bool) -> list[str]:
+    if not rows:
+        return []
+    width = max(len(row) for row in rows)
+
+    def line(row: list[str]) -> str:
+        cells = [_broken(c) if broken else c for c in row] + [""] * (width - len(row))
+        return "| " + " | ".join(cells) + " |"
+
+    return ["", line(rows[0]), "|" + "---|" * width, *map(line, rows[1:]), ""]
+
+
+def _broken(cell: str) -> str:
+    """A label longer than ten characters broken in the middle, as a narrow column wraps it."""
+    if len(cell) <= 10 or cell.replace(".", "").isdigit():
+        return cell
+    return f"{cell[:len(cell) // 2]}<br>{cell[len(cell) // 2:]}"
