@@ -104,3 +104,73 @@ def _acceptable(value: float | int, row: Row) -> bool:
     if value < 0 and not row.signed:
         return False
     return row.decimal or isclose(value, round(value), abs_tol=1e-9)
+
+
+# ---- digits run together ------------------------------------------------------------------------------------------
+# A narrow PDF column, or a converter, can print a row's numbers with no separator ("1010103" for 1 0 1 0 1 0 3).
+_MAX_SPLITS = 20000  # ways of cutting the digits tried before the row is called unreadable
+
+
+@dataclass(frozen=True)
+class Split:
+    cells: tuple[Value, ...] | None  # the one split the row's sums allow, or None
+    ways: int  # how many splits satisfied the sums (0, 1 or more; -1: too many to try)
+
+
+def split_digits(tokens: list[str], row: Row) -> Split:
+    """Cut the digit runs among a row's printed number tokens so that the row has exactly its columns and its sums
+    hold. Only an integer run is cut, never before a 0 that would lead a part ("05"); the numbers are never changed."""
+    width = len(row.columns)
+    extra = width - len(tokens)
+    cuttable = [i for i, t in enumerate(tokens) if t.isdigit() and len(t) > 1]
+    if extra <= 0 or not cuttable or not row.sums or row.decimal:
+        return Split(None, 0)
+    found: list[tuple[Value, ...]] = []
+    tried = 0
+    for parts in _distributions(extra, [len(tokens[i]) - 1 for i in cuttable]):
+        pieces = {i: k for i, k in zip(cuttable, parts, strict=True)}
+        for cut in _cuts([(tokens[i], pieces.get(i, 0)) for i in range(len(tokens))]):
+            tried += 1
+            if tried > _MAX_SPLITS:
+                return Split(None, -1)
+            placed = _complete(list(cut), set(), row)
+            if placed is not None and placed.cells not in found:
+                found.append(placed.cells)
+    return Split(found[0] if len(found) == 1 else None, len(found))
+
+
+def _distributions(extra: int, room: list[int]):
+    """Ways to add `extra` cuts over the runs, each run taking at most its room (its digits less one)."""
+    if not room:
+        if extra == 0:
+            yield ()
+        return
+    for here in range(min(extra, room[0]) + 1):
+        for rest in _distributions(extra - here, room[1:]):
+            yield (here, *rest)
+
+
+def _cuts(tokens: list[tuple[str, int]]):
+    """Every way of cutting each token into its number of cuts plus one parts; no part but "0" starts with 0."""
+    if not tokens:
+        yield ()
+        return
+    (text, cuts), rest = tokens[0], tokens[1:]
+    for head in _pieces(text, cuts):
+        for tail in _cuts(rest):
+            yield (*head, *tail)
+
+
+def _pieces(text: str, cuts: int):
+    if cuts == 0:
+        if text == "0" or not text.startswith("0") or not text.isdigit():
+            yield (_number(text),)
+        return
+    for at in combinations(range(1, len(text)), cuts):
+        parts = [text[i:j] for i, j in zip((0, *at), (*at, len(text)), strict=True)]
+        if all(p == "0" or not p.startswith("0") for p in parts):
+            yield tuple(int(p) for p in parts)
+
+
+def _number(text: str) -> Value:
+    return float(text) if "." in text else int(text)

@@ -7,10 +7,12 @@ up to the next label.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from nianbao.document.model import CellRow, Finding
-from nianbao.report.align import fit
+from nianbao.report.align import fit, split_digits
 from nianbao.report.labels import heading_section, looks_like_label, matches_row, normalize
 from nianbao.report.numbers import Cell, read_cell
 from nianbao.template import Row
@@ -128,8 +130,31 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
     if len(numbers) == width:  # the blanks were layout debris (empty merged columns), not cells
         return RowRead(spec, tuple(numbers), findings)
     fitted = fit(numbers, spec)
+    if len(numbers) < width and None in fitted.cells:
+        run = _run_together([text for text, p in cells if p.is_value], spec, where, findings)
+        if run is not None:
+            return run
     findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
     return RowRead(spec, fitted.cells, findings, fitted.readings if len(fitted.readings) > 1 else ())
+
+
+def _run_together(texts: list[str], spec: Row, where: str, findings: list[Finding]) -> RowRead | None:
+    """A row whose numbers were printed with no separator: cut the only way its sums allow, or, when its digits
+    plainly run together and no single cut fits, left unread with a finding that says so (not "lost cells")."""
+    tokens = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) for text in texts]
+    split = split_digits(tokens, spec)
+    runs = " ".join(t for t in tokens if t.isdigit() and len(t) > 1)
+    if split.cells is not None:
+        findings.append(Finding("digits_split", "warning", where, f"numbers printed run together ({runs}) split as "
+                                f"{' '.join(str(v) for v in split.cells)}: the only split the row's sums allow"))
+        return RowRead(spec, split.cells, findings)
+    width = len(spec.columns)
+    if len(tokens) <= width - 2 and any(t.isdigit() and len(t) >= 3 for t in tokens):
+        why = "no split" if split.ways == 0 else "too many splits to try" if split.ways < 0 else f"{split.ways} splits"
+        findings.append(Finding("digits_run_together", "error", where, f"numbers printed run together ({runs}): "
+                                f"{why} of them satisfies the row's sums, so the row is left unread"))
+        return RowRead(spec, (None,) * width, findings)
+    return None
 
 
 def _trim_blanks(cells: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
