@@ -36,7 +36,7 @@ async def _parse_one(engine, pool: DocumentPool, pending_id: int) -> str:
         row = get_pending(session, pending_id)
         if row is None:
             return GONE
-        item, run_id = ReportItem.from_pending(row.item), row.run_id
+        item, run_id, fetched_at = ReportItem.from_pending(row.item), row.run_id, row.stored_at
         try:
             body = stored_body(session, item.main_document())
         except SQLAlchemyError as error:
@@ -52,7 +52,7 @@ async def _parse_one(engine, pool: DocumentPool, pending_id: int) -> str:
             return _unstored(session, run_id, item, None, "no year in its title or text")
         try:
             with session.begin_nested():
-                return write_report(session, item, year)
+                return write_report(session, item, year, fetched_at)
         except Exception as error:  # a data error in this report only: noted, so the audit never reads it absent
             if is_outage(error):
                 raise

@@ -97,7 +97,8 @@ def run_nightly_crawl(url: str, timeout_seconds: float = 6 * 3600, command: list
     The crawl records its own run. When it fails, times out or is stopped, its run is closed as "failed" or
     "interrupted" here, or one is recorded when the process died before recording any. Then the run's digest goes
     to NIANBAO_NOTIFY (nianbao.alerts); an alert that cannot be sent is logged, never raised. With enqueue the job
-    only queues the night (the runs happen later, on the workers), so no digest follows it.
+    only queues the night (the runs happen later, on the workers; a worker sends its one digest once it is over).
+    Either way the sites that keep failing then have their home pages searched again (rediscover_failing).
     """
     if not _one_at_a_time.acquire(blocking=False):
         log.warning("a crawl this scheduler started is still running; not starting another")
@@ -107,8 +108,9 @@ def run_nightly_crawl(url: str, timeout_seconds: float = 6 * 3600, command: list
         code = _crawl_once(url, timeout_seconds, command or crawl_command(url, enqueue))
     finally:
         _one_at_a_time.release()
-    if code is not None and not enqueue:  # after the lock is released: a slow alert never holds up the next crawl
-        after_scheduled_crawl(url, since)
+    if code is not None:  # after the lock is released: a slow alert never holds up the next crawl
+        if not enqueue:
+            after_scheduled_crawl(url, since)
         rediscover_failing(url)
     return code
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 
 from scrapy.exceptions import DropItem
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from crawler.items import FetchedDocument, ReportItem, UnchangedItem
 from crawler.run import RunKeeper
 from storage.documents import store_document
 from storage.fetches import NOT_MODIFIED, get_fetch, record_fetch
-from storage.pending import add_pending
+from storage.pending import add_pending, drop_pending
 from storage.reports import KEPT, upsert_report
 from storage.runs import record_unknown_agency, record_unstored
 
@@ -74,7 +75,7 @@ class StorePipeline:
             if later:
                 item.stored = await self.database.store(pend_report, RunKeeper.of(self.crawler).run_id, item)
             else:
-                item.stored = await self.database.store(write_report, item, year)
+                item.stored = await self.database.store(write_crawled, item, year)
         except StorageUnavailable:
             raise
         except Exception as error:  # a data error in this report only: the crawl goes on, the report is noted
@@ -109,9 +110,17 @@ class StorePipeline:
         self.stats.inc_value(f"nianbao/stored/{what}")
 
 
-def write_report(session: Session, item: ReportItem, year: int) -> str:
+def write_crawled(session: Session, item: ReportItem, year: int) -> str:
+    """write_report for a report this crawl read itself: a copy an earlier queued crawl left waiting is older and
+    must never be parsed over it."""
+    drop_pending(session, item.url, item.agency_id, item.agency_name)
+    return write_report(session, item, year)
+
+
+def write_report(session: Session, item: ReportItem, year: int, fetched_at: datetime | None = None) -> str:
     """Store a read report: its documents, the parsed version (new, revised, unchanged or kept) and, when it was read
-    whole and made current, its fetch validators. The crawl's store, and a worker's parse task (nianbao.pending)."""
+    whole and made current, its fetch validators. The crawl's store, and a worker's parse task (nianbao.pending),
+    which gives the time the bytes were fetched."""
     parsed = item.parsed or unreadable(item)
     main = item.main_document()
     digests = {d.url: _keep(session, d) for d in item.documents}
@@ -120,7 +129,7 @@ def write_report(session: Session, item: ReportItem, year: int) -> str:
     agency_name = item.agency_name or parsed.get("agency") or item.title
     stored = upsert_report(
         session, agency_id=item.agency_id, agency_name=agency_name, year=year, source_url=item.url,
-        document_sha256=digests[main.url], parsed=parsed, text_sketch=item.text_sketch,
+        document_sha256=digests[main.url], parsed=parsed, text_sketch=item.text_sketch, fetched_at=fetched_at,
         attachments=[(url, sha) for url, sha in digests.items() if url != main.url and sha],
     )
     # Validators and the digest only for a report read whole and made current: otherwise the next crawl must

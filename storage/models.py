@@ -345,6 +345,7 @@ class PendingParse(Base):
     by digest. Deleted in the transaction that stores the parsed report; until then the audit reads it as listed."""
 
     __tablename__ = "pending_parses"
+    __table_args__ = (UniqueConstraint("url", "agency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
@@ -352,9 +353,11 @@ class PendingParse(Base):
     agency_id: Mapped[str | None] = mapped_column(index=True)
     agency_name: Mapped[str | None]
     year: Mapped[int | None]
-    url: Mapped[str] = mapped_column(Text, unique=True)  # one waiting parse per report page: the newest bytes
+    # One waiting parse per report page and agency (a page two sites list is two agencies' report): the newest bytes.
+    url: Mapped[str] = mapped_column(Text)
+    agency_key: Mapped[str] = mapped_column(Text)  # the agency id, or "name:" + the name (storage.reports.agency_key)
     item: Mapped[dict[str, Any]] = mapped_column(JSON)  # the ReportItem's fields, its documents without bodies
-    queued: Mapped[bool] = mapped_column(default=False)  # a parse task was deferred for it
+    queued_at: Mapped[datetime | None]  # when a parse task was last deferred for it
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -158,3 +158,16 @@ def standing_digest(session: Session, night: str) -> bool:
         "SELECT 1 FROM procrastinate_jobs WHERE task_name = :task AND args->>'night' = :night "
         "AND status::text = ANY(:standing) LIMIT 1"), {"task": DIGEST_TASK, "night": night,
                                                         "standing": list(STANDING)}).first())
+
+
+def hosts_failed_for_good(session: Session, night: str) -> int:
+    """Hosts of the night whose crawl task failed with none of theirs queued, running or done since (a failed job
+    queued again that then succeeded is no failure of the night)."""
+    if not _has_queue(session):
+        return 0
+    return session.execute(text(
+        "SELECT count(DISTINCT j.args->>'host') FROM procrastinate_jobs j WHERE j.task_name = :task "
+        "AND j.args->>'night' = :night AND j.status::text IN ('failed', 'cancelled', 'aborted') AND NOT EXISTS ("
+        "SELECT 1 FROM procrastinate_jobs k WHERE k.task_name = j.task_name AND k.args->>'night' = :night "
+        "AND k.args->>'host' = j.args->>'host' AND k.status::text = ANY(:standing))"),
+        {"task": CRAWL_TASK, "night": night, "standing": list(STANDING)}).scalar()

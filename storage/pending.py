@@ -3,34 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import PendingParse
+from storage.models import PendingParse, utcnow
+
+# A waiting report whose parse task was deferred this long ago and is still here (the task failed for good, or its
+# job was lost) is queued again by the next crawl task of its sites.
+REQUEUE_AFTER = timedelta(hours=1)
+
+
+def pending_key(agency_id: str | None, agency_name: str | None, url: str) -> str:
+    """The agency a waiting report is for, as storage.reports keys reports: its id, else its printed name."""
+    return agency_id or f"name:{agency_name or url}"
 
 
 def add_pending(session: Session, run_id: int, *, site_id: str, agency_id: str | None, agency_name: str | None,
                 year: int | None, url: str, item: dict[str, Any]) -> int:
-    """Leave a report for a parse task. A report page already waiting is replaced (a new row: a parse task holding
-    the old one finds it gone and stores nothing), so only its newest bytes are parsed."""
-    session.execute(delete(PendingParse).where(PendingParse.url == url))
+    """Leave a report for a parse task. One already waiting for that page and agency is replaced (a new row: a
+    parse task holding the old one finds it gone and stores nothing), so only its newest bytes are parsed."""
+    key = pending_key(agency_id, agency_name, url)
+    session.execute(delete(PendingParse).where(PendingParse.url == url, PendingParse.agency_key == key))
     row = PendingParse(run_id=run_id, site_id=site_id, agency_id=agency_id, agency_name=agency_name, year=year,
-                       url=url, item=item)
+                       url=url, agency_key=key, item=item)
     session.add(row)
     session.flush()
     return row.id
 
 
-def unqueued(session: Session, sites: Sequence[str]) -> list[int]:
-    """The waiting parses of these sites that no parse task was deferred for yet."""
+def drop_pending(session: Session, url: str, agency_id: str | None, agency_name: str | None) -> None:
+    """A crawl that read the page itself stored newer bytes: an older waiting copy must not be parsed after them."""
+    session.execute(delete(PendingParse).where(PendingParse.url == url,
+                                               PendingParse.agency_key == pending_key(agency_id, agency_name, url)))
+
+
+def unqueued(session: Session, sites: Sequence[str], now: datetime | None = None) -> list[int]:
+    """The waiting parses of these sites with no parse task deferred, or one deferred long ago that left them."""
+    stale = (now or utcnow()) - REQUEUE_AFTER
     return list(session.scalars(select(PendingParse.id).where(
-        PendingParse.site_id.in_(list(sites)), PendingParse.queued.is_(False)).order_by(PendingParse.id)))
+        PendingParse.site_id.in_(list(sites)),
+        or_(PendingParse.queued_at.is_(None), PendingParse.queued_at < stale)).order_by(PendingParse.id)))
 
 
 def mark_queued(session: Session, ids: Sequence[int]) -> None:
-    session.execute(update(PendingParse).where(PendingParse.id.in_(list(ids))).values(queued=True))
+    session.execute(update(PendingParse).where(PendingParse.id.in_(list(ids))).values(queued_at=utcnow()))
 
 
 def take(session: Session, pending_id: int) -> PendingParse | None:
@@ -50,9 +69,3 @@ def pending_reports(session: Session, year: int) -> list[PendingParse]:
     """The waiting parses that may be reports of the year: of that year, or of a year known only once parsed."""
     stmt = select(PendingParse).where(or_(PendingParse.year == year, PendingParse.year.is_(None)))
     return list(session.scalars(stmt.order_by(PendingParse.id)))
-
-
-def pending_count(session: Session) -> tuple[int, Any]:
-    """How many reports wait to be parsed, and since when the oldest has."""
-    count, oldest = session.execute(select(func.count(), func.min(PendingParse.stored_at))).one()
-    return count, oldest

@@ -384,18 +384,31 @@ def import_registry(session: Session, records: Iterable[AgencyRecord]) -> Import
 
 def _with_divisions(ordered: list[AgencyRecord], stored: dict[str, _State]) -> tuple[list[AgencyRecord], list[str]]:
     """Governments given no division get the one their name and their parent's division single out (a stored one
-    stays); those matching none or several are named, for a person to give the code."""
+    stays while it still fits the row's name and level); those matching none or several are named, for a person to
+    give the code."""
     known = {agency_id: state[6] for agency_id, state in stored.items()}
     result, unmatched = [], []
     for record in ordered:  # parents first: a parent's division narrows its children's names (four 鼓楼区)
         if record.division is None and record.level in GOVERNMENT_LEVELS:
-            found = known.get(record.id) or _single(matching(record.name, record.level, known.get(record.parent)))
+            stored = known.get(record.id)
+            found = stored if _still_fits(stored, record) else _single(
+                matching(record.name, record.level, known.get(record.parent)))
             record = replace(record, division=found)
             if found is None:
                 unmatched.append(f"{record.id} ({record.name})")
         known[record.id] = record.division
         result.append(record)
     return result, unmatched
+
+
+def _still_fits(code: str | None, record: AgencyRecord) -> bool:
+    if code is None:
+        return False
+    try:
+        found = division(code)
+    except UnknownDivision:
+        return False
+    return found.level == record.level and fits(record.name, found)
 
 
 def _single(found: list) -> str | None:
@@ -493,7 +506,8 @@ def list_agencies(session: Session) -> list[AgencyStatus]:
         latest = max(candidates, key=lambda o: o.id, default=None)
         result.append(
             AgencyStatus(agency.id, agency.name, agency.level, agency.parent_id, agency.verified, urls, latest,
-                         agency.enabled, agency.origin, agency.division, confirmed.get(agency.id))
+                         agency.enabled, agency.origin, agency.division,
+                         max((confirmed[key] for key in (agency.id, *urls) if key in confirmed), default=None))
         )
     return result
 

@@ -97,3 +97,14 @@ def test_import_finds_codes_by_name_keeps_origins_and_the_audit_states_coverage(
                                "沙湾市、额敏县、和布克赛尔蒙古自治县")
     table = runner.invoke(app, ["audit", "--year", "2024", "--as-of", "2025-06-01", "--db", db_url])
     assert "registry holds 2 of 7 county-level divisions of 塔城地区" in table.stdout
+
+
+def test_a_renamed_government_loses_a_code_that_no_longer_fits(engine, tmp_path):
+    with Session(engine) as session, session.begin():
+        import_registry(session, read_registry(_registry(tmp_path, "tl,托里县人民政府,county,,http://tl.example/,,\n"),
+                                               session))
+    renamed = _registry(tmp_path, "tl,裕民县人民政府,county,,http://tl.example/,,\n")
+    with Session(engine) as session, session.begin():
+        import_registry(session, read_registry(renamed, session))
+    with Session(engine) as session:
+        assert session.get(Agency, "tl").division == "654225"  # found again by the new name, not 托里县's 654224

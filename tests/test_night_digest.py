@@ -31,9 +31,10 @@ def _run(session: Session, night: str | None, outcomes: dict[str, str], hours_ag
 
 def test_a_night_is_one_digest_of_its_hosts_attempts_and_parses(engine):
     with Session(engine) as session, session.begin():
-        _run(session, "2026-12-01", {"a": "found", "b": "found", "c": "found"}, hours_ago=30)
-        _run(session, NIGHT, {"a": "unreachable"}, hours_ago=5, task="h1, attempt 1")  # retried, then read
-        _run(session, NIGHT, {"a": "found", "b": "unreachable"}, hours_ago=4, task="h1, attempt 2")
+        _run(session, "2026-12-01", {"a": "found", "b": "found", "c": "found", "d": "found"}, hours_ago=30)
+        # a failed its first attempt and was read by the retry; d failed both attempts.
+        _run(session, NIGHT, {"a": "unreachable", "d": "unreachable"}, hours_ago=5, task="h1, attempt 1")
+        _run(session, NIGHT, {"a": "found", "b": "unreachable", "d": "unreachable"}, hours_ago=4, task="h1, attempt 2")
         _run(session, NIGHT, {"c": "found"}, hours_ago=3, task="h2")
         # A report the night's parse tasks stored after the last crawl ended: the night's all the same.
         sha = store_document(session, b"<html>report</html>", content_type="html")
@@ -42,8 +43,8 @@ def test_a_night_is_one_digest_of_its_hosts_attempts_and_parses(engine):
     with Session(engine) as session:
         digest = gather_night(session, NIGHT)
     assert (digest.run.night, digest.run.status) == (NIGHT, "completed")
-    assert [site.site_key for site in digest.failing] == ["b"]  # a: its second attempt read it
+    assert [site.site_key for site in digest.failing] == ["b", "d"]  # a: its second attempt read it
     assert [report.source_url for report in digest.new] == ["http://h1/r.html"]
     message = compose(digest)
-    assert message.subject.endswith(": 1 new, 1 site failing")
+    assert message.subject.endswith(": 1 new, 2 sites failing")
     assert message.body.startswith(f"**nianbao** {NIGHT} 夜间抓取 / night {NIGHT} (completed)")

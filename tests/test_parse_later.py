@@ -98,3 +98,33 @@ def load_validators_of(db_url: str) -> dict:
         return load_validators(engine)
     finally:
         engine.dispose()
+
+
+def test_a_crawl_that_reads_a_page_itself_drops_the_older_waiting_copy(tmp_path):
+    """A queued crawl left the reports waiting; a crawl here then read them itself: the waiting copies are older and
+    must never be parsed over what it stored (their tasks find them gone)."""
+    db_url = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    with build_web([tuoli(), tacheng()]).prerender() as web:
+        run_crawl(web, REGISTRY, tmp_path / "queued.jsonl", sites=SITE_IDS, db_url=db_url, settings=LATER)
+        waiting = _waiting(db_url)
+        assert len(waiting) == 10
+        run_crawl(web, REGISTRY, tmp_path / "here.jsonl", sites=SITE_IDS, db_url=db_url)
+    assert _waiting(db_url) == []
+    assert parse_pending(db_url, waiting) == {"gone": 10}
+    assert len(_reports(db_url)) == 10
+
+
+def test_a_page_two_sites_list_waits_once_for_each_agency(engine):
+    from sqlalchemy.orm import Session as OrmSession
+
+    from storage.pending import add_pending
+    from storage.runs import start_run
+
+    with OrmSession(engine) as session, session.begin():
+        run = start_run(session, "scheduled", "box:1")
+        for agency, name in (("a", "甲县人民政府"), ("b", "乙县人民政府"), ("a", "甲县人民政府"), (None, "丙局")):
+            add_pending(session, run, site_id=agency or "c", agency_id=agency, agency_name=name, year=2024,
+                        url="http://x.example/r.html", item={})
+    with OrmSession(engine) as session:
+        keys = sorted(session.scalars(select(PendingParse.agency_key)))
+    assert keys == ["a", "b", "name:丙局"]  # a's second copy replaced its first; b's and 丙局's stand beside it

@@ -42,3 +42,16 @@ def test_a_lost_cell_is_still_recovered_as_before():
     parsed = _parse("35\t0\t0\t0\t1\t36")  # one zero lost: the row's sum places the rest, no digits are cut
     assert "digits_split" not in rules(parsed) and "digits_run_together" not in rules(parsed)
     assert parsed["applications"]["new"]["total"] == 36
+
+
+def test_rows_that_only_lost_cells_are_read_as_before():
+    for row in ("125\t3\t0\t128", "12\t-\t3\t4\t19", "1,234\t0\t1,234"):  # three-digit counts, dashes, separators
+        parsed = _parse(row)
+        assert {"digits_split", "digits_run_together"}.isdisjoint(rules(parsed)), row
+        assert "cell_count" in rules(parsed)
+
+
+def test_a_very_long_run_is_given_up_without_trying_its_cuts():
+    parsed = _parse("1" + "0" * 40)  # 41 digits: cutting them every way would outlast the reader's time limit
+    [finding] = [f for f in parsed["findings"] if f["rule"] == "digits_run_together"]
+    assert "too many splits to try" in finding["message"]

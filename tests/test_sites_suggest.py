@@ -57,6 +57,8 @@ def test_suggestions_from_a_crawled_column_are_its_unknown_agencies_and_import_f
     listed = _nianbao(db_url, "sites", "list").stdout.splitlines()
     origins = {line.split("\t")[0]: line.split("\t")[7] for line in listed[1:]}
     assert {origins[r["id"]] for r in rows} == {"suggested"} and origins["gen-county-001"] == "manual"
+    confirmed = {line.split("\t")[0]: line.split("\t")[9] for line in listed[1:]}
+    assert confirmed["gen-county-001"] and not confirmed["gen-county-001-jyj"]  # read whole by the crawl; not yet
     again = _nianbao(db_url, "sites", "suggest")
     assert (again.stdout, again.stderr.split(" (")[0]) == ("id,name,level,parent,listing_url,origin,level_guess,"
                                                            "reports,seen\n", "0 unregistered agencies suggested")

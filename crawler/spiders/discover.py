@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import TextResponse
@@ -48,27 +49,30 @@ class DiscoverSpider(Spider):
         self.home = url
         self.max_pages = int(max_pages)
         self.site_name = ""
-        self.fetched = 0  # pages asked for: the cost of discovery
+        self.host: str | None = None  # the home page's host, once it answered (after its redirects)
+        self.asked: set[str] = {url}  # pages asked for: the cost of discovery, each once
 
     async def start(self):
-        yield self._request(self.home, self.parse_home, (), None)
+        yield Request(self.home, callback=self.parse_home, cb_kwargs={"path": (), "agency": None})
 
     def _request(self, url: str, callback, path: tuple[str, ...], agency: str | None) -> Request | None:
-        if self.fetched >= self.max_pages:
+        """A page of the site's own host not asked for yet, within the page budget; None otherwise."""
+        if url in self.asked or len(self.asked) >= self.max_pages or urlsplit(url).netloc != self.host:
             return None
-        self.fetched += 1
+        self.asked.add(url)
         return Request(url, callback=callback, cb_kwargs={"path": path, "agency": agency})
 
     def parse_home(self, response: TextResponse, path, agency):
         meta = page_meta(response)
         title = " ".join(response.css("title::text").get(default="").split())
         self.site_name = meta.get("sitename") or title
+        self.host = urlsplit(response.url).netloc  # pages elsewhere (an on-host link redirected away) are not read
         yield from self.parse_section(response, path, agency)
 
     def parse_section(self, response: TextResponse, path, agency):
         """A page on the way: its annual-report links to confirm, its disclosure hubs (and, in a hub that lists
         agencies, their platforms) to look into."""
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or urlsplit(response.url).netloc != self.host:
             return
         in_agency_list = bool(path) and lists_agencies(path[-1])
         for link in menu_links(response):
@@ -90,7 +94,7 @@ class DiscoverSpider(Spider):
     def confirm(self, response: TextResponse, path, agency):
         """A column named for annual reports: kept when it lists some, or says it is their column (a column with
         none yet); its own links to per-agency sub-columns are looked into as well."""
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or urlsplit(response.url).netloc != self.host:
             return
         titles = [record.title for record in detect(response).records(response) if is_report_title(record.title)]
         column = page_meta(response).get("columnname") or path[-1]

@@ -19,7 +19,7 @@ from nianbao.audit.compute import PROVING_OUTCOMES
 from nianbao.audit.model import Settings as AuditSettings
 from nianbao.revisions import CellChange, is_revision
 from storage.models import Agency, CrawlRun, Report, ReportVersion, SiteOutcome, utcnow
-from storage.nights import night_summary
+from storage.nights import hosts_failed_for_good, night_summary
 
 GOOD_OUTCOMES = tuple(sorted(PROVING_OUTCOMES))  # the site was read: found, or listed no report
 # "incomplete" says the run never finished the site, not that the site fails: the run's own failure reports that.
@@ -117,22 +117,45 @@ def gather_night(session: Session, night: str, settings: AuditSettings | None = 
     runs = session.scalars(select(CrawlRun).where(CrawlRun.night == night).order_by(CrawlRun.id)).all()
     if not runs:
         raise LookupError(f"no crawl run of night {night}")
-    summary = night_summary(session, night)
-    failed = summary.hosts.get("failed", 0)
+    failed = hosts_failed_for_good(session, night)
     message = f"{failed} host(s) could not be crawled: " + "; ".join(
-        " ".join((run.message or "").split()) for run in summary.failed_tasks[-3:]) if failed else None
+        " ".join((run.message or "").split()) for run in night_summary(session, night).failed_tasks[-3:]
+    ) if failed else None
     run = Run(runs[-1].id, "scheduled", "failed" if failed else "completed", runs[0].started_at, utcnow(), message,
               night)
     year = overdue_year(run.finished_at)
     before = _previous_end(session, replace(run, id=runs[0].id)) or run.started_at
-    failing = {}
-    for each in runs:  # a site's latest run in the night decides; an attempt that failed and was retried does not
-        for site in session.execute(select(SiteOutcome.site_key).where(SiteOutcome.run_id == each.id)).scalars():
-            failing.pop(site, None)
-        failing.update({site.site_key: site for site in _failing_sites(session, replace(run, id=each.id))})
     return Digest(run, year, _new_reports(session, run), _revisions(session, run), _withdrawals(session, run),
                   newly_overdue(session, year, before, run.finished_at, settings or AuditSettings()),
-                  sorted(failing.values(), key=lambda site: site.site_key))
+                  _night_failing(session, [r.id for r in runs]))
+
+
+def _night_failing(session: Session, run_ids: list[int]) -> list[FailingSite]:
+    """Sites whose latest outcome in the night is a failure and whose last outcome before the night (its previous
+    scheduled run) had read them: an attempt that failed and was retried is neither the failure nor the before."""
+    latest: dict[str, tuple[str, str | None]] = {}
+    for key, outcome, failure in session.execute(
+            select(SiteOutcome.site_key, SiteOutcome.outcome, SiteOutcome.failure_class)
+            .where(SiteOutcome.run_id.in_(run_ids)).order_by(SiteOutcome.id)):
+        latest[key] = (outcome, failure)
+    failing = sorted(key for key, (outcome, _) in latest.items() if outcome not in NOT_A_SITE_FAILURE)
+    result = []
+    for start in range(0, len(failing), 500):  # bounded IN lists
+        keys = failing[start:start + 500]
+        previous = (select(SiteOutcome.site_key, func.max(SiteOutcome.run_id).label("run_id"))
+                    .join(CrawlRun, CrawlRun.id == SiteOutcome.run_id)
+                    .where(SiteOutcome.site_key.in_(keys), SiteOutcome.run_id < min(run_ids),
+                           CrawlRun.trigger == "scheduled", CrawlRun.finished_at.is_not(None))
+                    .group_by(SiteOutcome.site_key).subquery())
+        stmt = (select(SiteOutcome.site_key, Agency.name, SiteOutcome.outcome)
+                .join(previous, (previous.c.site_key == SiteOutcome.site_key)
+                      & (previous.c.run_id == SiteOutcome.run_id))
+                .outerjoin(Agency, Agency.id == SiteOutcome.site_key))
+        for key, name, was in session.execute(stmt):
+            if was in GOOD_OUTCOMES:
+                outcome, failure = latest[key]
+                result.append(FailingSite(key, name, was, failure or outcome))
+    return sorted(result, key=lambda site: site.site_key)
 
 
 def find_run(session: Session, run_id: int | None) -> Run:

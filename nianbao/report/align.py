@@ -108,7 +108,8 @@ def _acceptable(value: float | int, row: Row) -> bool:
 
 # ---- digits run together ------------------------------------------------------------------------------------------
 # A narrow PDF column, or a converter, can print a row's numbers with no separator ("1010103" for 1 0 1 0 1 0 3).
-_MAX_SPLITS = 20000  # ways of cutting the digits tried before the row is called unreadable
+_MAX_CUTS = 50000  # ways of cutting the digits looked at (zero-led ones too) before the row is called unreadable
+_MAX_RUN = 30  # digits in one row's runs: beyond this no cutting is tried
 
 
 @dataclass(frozen=True)
@@ -117,25 +118,27 @@ class Split:
     ways: int  # how many splits satisfied the sums (0, 1 or more; -1: too many to try)
 
 
-def split_digits(tokens: list[str], row: Row) -> Split:
-    """Cut the digit runs among a row's printed number tokens so that the row has exactly its columns and its sums
-    hold. Only an integer run is cut, never before a 0 that would lead a part ("05"); the numbers are never changed."""
+def split_digits(tokens: list[tuple[str, Value]], row: Row) -> Split:
+    """Cut the digit runs among a row's printed numbers (each as printed and as read) so that the row has exactly
+    its columns and its sums hold. Only a run of plain digits is cut, never before a 0 that would lead a part ("05");
+    other numbers ("-", "1,234", "3.5") stay as read; the numbers are never changed."""
     width = len(row.columns)
     extra = width - len(tokens)
-    cuttable = [i for i, t in enumerate(tokens) if t.isdigit() and len(t) > 1]
+    cuttable = [i for i, (text, _) in enumerate(tokens) if text.isdigit() and len(text) > 1]
     if extra <= 0 or not cuttable or not row.sums or row.decimal:
         return Split(None, 0)
+    if sum(len(tokens[i][0]) for i in cuttable) > _MAX_RUN:
+        return Split(None, -1)
     found: list[tuple[Value, ...]] = []
-    tried = 0
-    for parts in _distributions(extra, [len(tokens[i]) - 1 for i in cuttable]):
+    budget = [_MAX_CUTS]
+    for parts in _distributions(extra, [len(tokens[i][0]) - 1 for i in cuttable]):
         pieces = {i: k for i, k in zip(cuttable, parts, strict=True)}
-        for cut in _cuts([(tokens[i], pieces.get(i, 0)) for i in range(len(tokens))]):
-            tried += 1
-            if tried > _MAX_SPLITS:
-                return Split(None, -1)
+        for cut in _cuts([(text, value, pieces.get(i, 0)) for i, (text, value) in enumerate(tokens)], budget):
             placed = _complete(list(cut), set(), row)
             if placed is not None and placed.cells not in found:
                 found.append(placed.cells)
+        if budget[0] < 0:
+            return Split(None, -1)
     return Split(found[0] if len(found) == 1 else None, len(found))
 
 
@@ -150,27 +153,25 @@ def _distributions(extra: int, room: list[int]):
             yield (here, *rest)
 
 
-def _cuts(tokens: list[tuple[str, int]]):
+def _cuts(tokens: list[tuple[str, Value, int]], budget: list[int]):
     """Every way of cutting each token into its number of cuts plus one parts; no part but "0" starts with 0."""
     if not tokens:
         yield ()
         return
-    (text, cuts), rest = tokens[0], tokens[1:]
-    for head in _pieces(text, cuts):
-        for tail in _cuts(rest):
+    (text, value, cuts), rest = tokens[0], tokens[1:]
+    for head in _pieces(text, value, cuts, budget):
+        for tail in _cuts(rest, budget):
             yield (*head, *tail)
 
 
-def _pieces(text: str, cuts: int):
+def _pieces(text: str, value: Value, cuts: int, budget: list[int]):
     if cuts == 0:
-        if text == "0" or not text.startswith("0") or not text.isdigit():
-            yield (_number(text),)
+        yield (value,)
         return
     for at in combinations(range(1, len(text)), cuts):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
         parts = [text[i:j] for i, j in zip((0, *at), (*at, len(text)), strict=True)]
         if all(p == "0" or not p.startswith("0") for p in parts):
             yield tuple(int(p) for p in parts)
-
-
-def _number(text: str) -> Value:
-    return float(text) if "." in text else int(text)

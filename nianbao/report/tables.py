@@ -129,32 +129,35 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
     numbers = [_value(p, spec, where, findings) for _, p in cells if p.is_value]
     if len(numbers) == width:  # the blanks were layout debris (empty merged columns), not cells
         return RowRead(spec, tuple(numbers), findings)
+    tokens = [(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)), _value(p, spec, where, []))
+              for text, p in cells if p.is_value]
+    if len(numbers) < width and _run_together(tokens, width):
+        return _split_row(tokens, spec, where, findings)
     fitted = fit(numbers, spec)
-    if len(numbers) < width and None in fitted.cells:
-        run = _run_together([text for text, p in cells if p.is_value], spec, where, findings)
-        if run is not None:
-            return run
     findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
     return RowRead(spec, fitted.cells, findings, fitted.readings if len(fitted.readings) > 1 else ())
 
 
-def _run_together(texts: list[str], spec: Row, where: str, findings: list[Finding]) -> RowRead | None:
-    """A row whose numbers were printed with no separator: cut the only way its sums allow, or, when its digits
-    plainly run together and no single cut fits, left unread with a finding that says so (not "lost cells")."""
-    tokens = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) for text in texts]
+def _run_together(tokens: list[tuple[str, Value]], width: int) -> bool:
+    """Plainly printed with no separator: one run of digits too long to be one count (6 digits and more), or a lone
+    run as long as the row. Anything less is read as lost cells (align.fit), as it always was."""
+    runs = [text for text, _ in tokens if text.isdigit()]
+    return any(len(run) >= 6 for run in runs) or (len(tokens) == 1 and len(runs) == 1 and len(runs[0]) >= width)
+
+
+def _split_row(tokens: list[tuple[str, Value]], spec: Row, where: str, findings: list[Finding]) -> RowRead:
+    """Cut the only way the row's sums allow (a warning that says so), else leave the row unread (an error that
+    says why): never a lost-cells reading of one huge number."""
     split = split_digits(tokens, spec)
-    runs = " ".join(t for t in tokens if t.isdigit() and len(t) > 1)
+    runs = " ".join(text for text, _ in tokens if text.isdigit() and len(text) > 1)
     if split.cells is not None:
         findings.append(Finding("digits_split", "warning", where, f"numbers printed run together ({runs}) split as "
                                 f"{' '.join(str(v) for v in split.cells)}: the only split the row's sums allow"))
         return RowRead(spec, split.cells, findings)
-    width = len(spec.columns)
-    if len(tokens) <= width - 2 and any(t.isdigit() and len(t) >= 3 for t in tokens):
-        why = "no split" if split.ways == 0 else "too many splits to try" if split.ways < 0 else f"{split.ways} splits"
-        findings.append(Finding("digits_run_together", "error", where, f"numbers printed run together ({runs}): "
-                                f"{why} of them satisfies the row's sums, so the row is left unread"))
-        return RowRead(spec, (None,) * width, findings)
-    return None
+    why = "no split" if split.ways == 0 else "too many splits to try" if split.ways < 0 else f"{split.ways} splits"
+    findings.append(Finding("digits_run_together", "error", where, f"numbers printed run together ({runs}): "
+                            f"{why} of them satisfies the row's sums, so the row is left unread"))
+    return RowRead(spec, (None,) * len(spec.columns), findings)
 
 
 def _trim_blanks(cells: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:

@@ -28,13 +28,14 @@ def upgrade() -> None:
         sa.Column("agency_name", sa.String(), nullable=True),
         sa.Column("year", sa.Integer(), nullable=True),
         sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("agency_key", sa.Text(), nullable=False),
         sa.Column("item", sa.JSON(), nullable=False),
-        sa.Column("queued", sa.Boolean(), nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["crawl_runs.id"], name=op.f("fk_pending_parses_run_id_crawl_runs"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_parses")),
-        sa.UniqueConstraint("url", name=op.f("uq_pending_parses_url")),
+        sa.UniqueConstraint("url", "agency_key", name=op.f("uq_pending_parses_url_agency_key")),
     )
     op.create_index(op.f("ix_pending_parses_site_id"), "pending_parses", ["site_id"])
     op.create_index(op.f("ix_pending_parses_agency_id"), "pending_parses", ["agency_id"])
