@@ -2,7 +2,7 @@
 hand-checked values (tests/data/seeds/expected, scored as tests/data/tools/check_parse.py scores them). The corpus is
 the seed texts as they came, and each seed rendered into every form the project can make: text (tab rows, a cell a
 line, markdown pipe tables plain and with labels broken inside cells, a crawler's header block), Word-like PDF (plain
-and with a table split across pages), DOCX, HTML with site chrome, GBK HTML with no charset. Scores are pinned in
+and with a table split across pages), DOCX, OFD, HTML with site chrome, GBK HTML with no charset. Scores are pinned in
 tests/data/evaluation_baseline.json; tests/test_evaluation.py fails when one drops, bench/evaluate.py prints them and
 writes the baseline (--write-baseline) after an improvement."""
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from nianbao.report.parse import parse_file
 from tests.render.docx import render_docx
 from tests.render.html import render_html
+from tests.render.ofd import render_ofd
 from tests.render.pdf import render_pdf
 from tests.render.report_data import SEED_NAMES, seed_report
 from tests.render.text import render_text
@@ -56,6 +57,7 @@ FORMS: dict[str, Callable[[str, Path], Path]] = {
     "pdf": lambda name, folder: render_pdf(seed_report(name), folder / "r.pdf"),
     "pdf-split-table": lambda name, folder: render_pdf(seed_report(name), folder / "s.pdf", split_table=True),
     "docx": lambda name, folder: render_docx(seed_report(name), folder / "r.docx"),
+    "ofd": lambda name, folder: render_ofd(seed_report(name), folder / "r.ofd"),
     "html": lambda name, folder: _write(folder / "r.html", render_html(seed_report(name))),
     "html-gbk-no-charset": lambda name, folder: _write(
         folder / "g.htm", render_html(seed_report(name), encoding="gbk", declare_charset=False)),

@@ -13,12 +13,15 @@ MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """The kind of a document by its bytes (names lie: download servlets have none): pdf, docx, ole, html or text."""
+    """The kind of a document by its bytes (names lie: download servlets have none): pdf, docx, ofd, ole, zip, html
+    or text."""
     head = data[:2048].lstrip()
     if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "docx" if b"word/" in data[:65536] or name.lower().endswith(".docx") else "zip"
+        if b"word/" in data[:65536] or name.lower().endswith(".docx"):
+            return "docx"
+        return "ofd" if b"OFD.xml" in data[:65536] or name.lower().endswith(".ofd") else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"  # DOC, WPS and XLS share the OLE container
     lowered = head[:1024].lower()
@@ -59,8 +62,12 @@ def read_document(source: Path | bytes, name: str = "", url: str | None = None) 
         from nianbao.document.office import convert_to_docx
 
         return read_docx(convert_to_docx(data, Path(name).suffix or ".doc"))
+    if kind == "ofd":
+        from nianbao.document.ofd import read_ofd
+
+        return read_ofd(data)
     if kind == "zip":
-        raise UnreadableInput("a ZIP archive that is not a Word document")
+        raise UnreadableInput("a ZIP archive that is neither a Word document nor an OFD")
     if kind == "html":
         from nianbao.document.html import read_html
 

@@ -1,0 +1,50 @@
+"""OFD (the national fixed-layout format) read like a PDF: the seeds rendered as OFD from the published structure
+parse back cell for cell; a broken or oversized OFD is one unreadable-document reason, never a crash."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from nianbao.document import UnreadableInput, read_document, sniff
+from nianbao.report.parse import parse_file
+from tests.parse_helpers import mismatches, rules
+from tests.render.ofd import render_ofd
+from tests.render.report_data import SEED_NAMES, seed_report
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_ofd_renderings_of_the_seeds_parse_back(tmp_path, name):
+    report = seed_report(name)
+    path = render_ofd(report, tmp_path / "report.ofd")
+    assert sniff(path.read_bytes()) == "ofd"  # by its bytes: a download servlet gives no name
+    parsed = parse_file(path)
+    assert mismatches(parsed, report, blanks_null=False) == []
+    assert not rules(parsed) & {"balance", "row_total", "handled_total", "review_total", "missing_table"}
+    assert (parsed["title"], parsed["agency"], parsed["year"]) == (report["title"], report["agency"], report["year"])
+    assert "六、其他需要报告的事项" in parsed["text"]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("files", "reason"), [
+    ({"OFD.xml": b"<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'><ofd:DocBody/></ofd:OFD>"},
+     "an OFD whose OFD.xml names no document (DocRoot)"),
+    ({"OFD.xml": b"<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml"
+                 b"</ofd:DocRoot></ofd:DocBody></ofd:OFD>"},
+     "an OFD whose structure could not be read: \"There is no item named 'Doc_0/Document.xml' in the archive\""),
+    ({"OFD.xml": b"<ofd:OFD", "pad": b"0" * 1000}, "an OFD whose structure could not be read: "),
+    ({"OFD.xml": b"<x/>", "bomb": b"\0" * (201 * 2**20)}, "an OFD that unpacks to more than a report could hold"),
+])
+def test_a_broken_ofd_is_one_reason(files, reason):
+    with pytest.raises(UnreadableInput) as raised:
+        read_document(_zip(files), name="report.ofd")
+    assert str(raised.value).startswith(reason)
