@@ -17,7 +17,7 @@ SECTION_WORDS = ("总体情况", "主动公开", "收到和处理", "行政复�
 MIN_SECTION_WORDS = 2
 MIN_TABLE_ROWS = 5
 # Only these kinds, typed by their bytes, are report documents; an HTML error page from a servlet is not.
-DOCUMENT_KINDS = ("pdf", "docx", "ole")
+DOCUMENT_KINDS = ("pdf", "docx", "ole", "ofd")
 
 
 @dataclass(frozen=True)

@@ -48,3 +48,31 @@ def test_a_broken_ofd_is_one_reason(files, reason):
     with pytest.raises(UnreadableInput) as raised:
         read_document(_zip(files), name="report.ofd")
     assert str(raised.value).startswith(reason)
+
+
+def test_a_report_published_as_an_ofd_attachment_is_crawled_and_read(tmp_path):
+    from sqlalchemy.orm import Session
+
+    from storage.db import make_engine
+    from storage.reports import iter_reports
+    from tests.fixtureweb import build_web
+    from tests.fixtureweb.crawl import run_crawl
+    from tests.fixtureweb.spec import Agency, ReportSpec, SiteSpec, registry_csv
+
+    agency = Agency("x-ofd", "托里县哈图镇人民政府", "township")
+    site = SiteSpec("www.ofd.gov.test", agency.name, "trs", "/zfxxgk/zfxxgknb/index.html", [agency],
+                    [ReportSpec(agency.name, 2024, "hatu-town-2024", form="ofd")])
+    registry = tmp_path / "registry.csv"
+    registry.write_text(registry_csv([site]), encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    with build_web([site]).prerender() as web:
+        items, _ = run_crawl(web, registry, tmp_path / "items.jsonl", db_url=db_url)
+    [report] = [item for item in items if "documents" in item]
+    assert [d["kind"] for d in report["documents"]] == ["html", "ofd"] and report["main_url"].endswith(".ofd")
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        [stored] = list(iter_reports(session))
+    engine.dispose()
+    expected = seed_report("hatu-town-2024")
+    assert (stored["agency_id"], stored["status"]) == ("x-ofd", "ok")
+    assert mismatches(stored, {**expected, "title": stored["title"]}, blanks_null=False) == []

@@ -6,7 +6,7 @@ import hashlib
 from html import escape
 from urllib.parse import quote
 
-from tests.fixtureweb.documents import docx_bytes, link_page, news_page, pdf_bytes, report_data, report_page
+from tests.fixtureweb.documents import docx_bytes, link_page, news_page, ofd_bytes, pdf_bytes, report_data, report_page
 from tests.fixtureweb.listings import Entry, add_listing
 from tests.fixtureweb.server import FixtureWeb, Host, Resource
 from tests.fixtureweb.spec import ReportSpec, SiteSpec
@@ -131,6 +131,9 @@ def _attachment(form: str, report: dict, file_id: str, name: str) -> tuple[str, 
     if form == "docx":
         target = f"/uploadfiles/{file_id}.docx"
         return (f'<p>附件：<a href="{target}">{name}.docx</a></p>', target, Resource(lambda: docx_bytes(report), DOCX))
+    if form == "ofd":
+        target = f"/uploadfiles/{file_id}.ofd"
+        return (f'<p>附件：<a href="{target}">{name}.ofd</a></p>', target, Resource(lambda: ofd_bytes(report), OCTET))
     target = f"/module/download/downfile.jsp?classid=0&filename={file_id}.pdf"
     viewer = "/module/jslib/pdfjs/web/viewer.html?file=" + quote(target, safe="")
     return (

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.render.docx import render_docx
 from tests.render.html import ATTACHMENT_HREF, render_html
+from tests.render.ofd import render_ofd
 from tests.render.pdf import render_pdf
 from tests.render.report_data import seed_report
 
@@ -59,6 +60,11 @@ def news_page(site_name: str, title: str, published: str, encoding: str) -> byte
 def pdf_bytes(report: dict) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         return render_pdf(report, Path(folder) / "report.pdf").read_bytes()
+
+
+def ofd_bytes(report: dict) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return render_ofd(report, Path(folder) / "report.ofd").read_bytes()
 
 
 def docx_bytes(report: dict) -> bytes:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 #   docx         the article only links a .docx
 #   pdfjs        the article embeds a pdf.js viewer whose file= parameter is a download servlet
 #   direct-pdf   the listing links the PDF itself
+#   ofd          the article only links an .ofd (the national fixed-layout format)
 #   gone         the listing still links it, the article was deleted (404)
-FORMS = ("page", "page+pdf", "servlet-pdf", "docx", "pdfjs", "direct-pdf", "gone")
+FORMS = ("page", "page+pdf", "servlet-pdf", "docx", "pdfjs", "direct-pdf", "gone", "ofd")
 
 
 @dataclass(frozen=True)
