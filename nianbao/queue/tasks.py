@@ -110,12 +110,7 @@ async def night_digest(context: procrastinate.JobContext, night: str, checks: in
 def _night_over(db_url: str, night: str) -> bool:
     from storage.nights import night_summary
 
-    engine = make_engine(db_url)
-    try:
-        with Session(engine) as session:
-            return night_summary(session, night).over
-    finally:
-        engine.dispose()
+    return _in_session(db_url, lambda session: night_summary(session, night).over)
 
 
 async def _queue_parses(context: procrastinate.JobContext, db_url: str, sites: list[str]) -> None:
@@ -124,28 +119,23 @@ async def _queue_parses(context: procrastinate.JobContext, db_url: str, sites: l
     from nianbao.pending import BATCH
 
     try:
-        ids = await asyncio.to_thread(_waiting, db_url, sites)
+        ids = await asyncio.to_thread(_in_session, db_url, lambda session: unqueued(session, sites))
         for start in range(0, len(ids), BATCH):
             await context.app.tasks[PARSE_TASK].defer_async(pending_ids=ids[start:start + BATCH])
-        await asyncio.to_thread(_mark_queued, db_url, ids)
+        await asyncio.to_thread(_in_session, db_url, lambda session: mark_queued(session, ids), True)
     except Exception as error:  # the crawl's own outcome must not be lost to this
         logger.error("could not queue the parsing of %s: %s", ", ".join(sites[:3]), str(error).splitlines()[0])
 
 
-def _waiting(db_url: str, sites: list[str]) -> list[int]:
+def _in_session(db_url: str, work, write: bool = False):
+    """work(session) on an engine of its own (a task runs in a worker thread), in a transaction when it writes."""
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            return unqueued(session, sites)
-    finally:
-        engine.dispose()
-
-
-def _mark_queued(db_url: str, ids: list[int]) -> None:
-    engine = make_engine(db_url)
-    try:
-        with Session(engine) as session, session.begin():
-            mark_queued(session, ids)
+            if not write:
+                return work(session)
+            with session.begin():
+                return work(session)
     finally:
         engine.dispose()
 

@@ -129,10 +129,11 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
     numbers = [_value(p, spec, where, findings) for _, p in cells if p.is_value]
     if len(numbers) == width:  # the blanks were layout debris (empty merged columns), not cells
         return RowRead(spec, tuple(numbers), findings)
-    tokens = [(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)), _value(p, spec, where, []))
-              for text, p in cells if p.is_value]
-    if len(numbers) < width and _run_together(tokens, width):
-        return _split_row(tokens, spec, where, findings)
+    if len(numbers) < width:
+        tokens = [(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)), value)
+                  for (text, p), value in zip([c for c in cells if c[1].is_value], numbers, strict=True)]
+        if _run_together(tokens, width):
+            return _split_row(tokens, spec, where, findings)
     fitted = fit(numbers, spec)
     findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
     return RowRead(spec, fitted.cells, findings, fitted.readings if len(fitted.readings) > 1 else ())
