@@ -516,6 +516,99 @@ def history(agency: Annotated[str, typer.Argument(
         typer.echo(render_text(reports, agency), nl=False)
 
 
+@app.command()
+def show(report: Annotated[str, typer.Argument(metavar="REPORT", help="The report's id, or AGENCY/YEAR.")],
+         fmt: Annotated[Literal["text", "html", "json"], typer.Option(
+             "--format", help="text; html (the tables beside their source, each cell's place marked); json.")] = "text",
+         out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+         db: DbOption = None):
+    """A stored report's three tables: where each value was printed, how it was placed, a person's corrections."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.show import render_text
+    from storage.db import read_only
+    from storage.evidence_reads import find_report, original_bytes
+    from storage.reports import report_export
+
+    check_writable(out)
+    with database(db) as engine, Session(read_only(engine)) as session:
+        found = find_report(session, report)
+        exported = report_export(session, found) if found is not None else None
+        if exported is None:
+            fail(f"no stored report {report!r} (give its id or AGENCY/YEAR; `nianbao review` lists ids)")
+        document = original_bytes(session, exported["document_sha256"]) if fmt == "html" else None
+    if fmt == "html":
+        from nianbao.show_html import render_html
+
+        text = render_html(exported, document)
+    else:
+        text = json.dumps(exported, ensure_ascii=False, indent=1) + "\n" if fmt == "json" else render_text(exported)
+    write_text(text, out)
+
+
+@app.command()
+def review(year: Annotated[int | None, typer.Option(help="Only reports on this year.")] = None,
+           limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+           fmt: Annotated[Literal["table", "json"], typer.Option("--format", help="How to print it.")] = "table",
+           db: DbOption = None):
+    """Reports a person should check, worst first: errors in their findings, corrections made on earlier bytes,
+    cells placed or recovered by arithmetic rather than read."""
+    from dataclasses import asdict
+
+    from sqlalchemy.orm import Session
+
+    from storage.db import read_only
+    from storage.review_reads import review_queue
+
+    with database(db) as engine, Session(read_only(engine)) as session:
+        items = review_queue(session, year)
+    if fmt == "json":
+        typer.echo(json.dumps([asdict(i) for i in items[:limit]], ensure_ascii=False, indent=1))
+        return
+    if not items:
+        typer.echo("nothing to review: no stored report has errors, inferred cells or stale corrections")
+        return
+    typer.echo("report\tagency\tyear\terrors\tstale corrections\tinferred cells\tfirst error")
+    for i in items[:limit]:
+        typer.echo(f"{i.report_id}\t{i.agency_id or i.agency_name}\t{i.year}\t{i.errors}\t{i.stale}\t{i.inferred}\t"
+                   f"{i.first_error or ''}")
+    if len(items) > limit:
+        typer.echo(f"… and {len(items) - limit} more (--limit)")
+
+
+@app.command()
+def correct(report: Annotated[str, typer.Argument(metavar="REPORT", help="The report's id, or AGENCY/YEAR.")],
+            cell: Annotated[str, typer.Argument(metavar="TABLE.ROW.COLUMN", help="e.g. applications.new.total")],
+            value: Annotated[str, typer.Argument(metavar="VALUE", help="The number printed; null for a blank cell.")],
+            note: Annotated[str, typer.Option(help="Why: what the source prints there.")],
+            by: Annotated[str | None, typer.Option(help="Who corrects (default: the login name).")] = None,
+            db: DbOption = None):
+    """Store a person's correction of one cell beside the parsed value (never over it). Exports, the audit and
+    `show` use it while the report's bytes stay the same; a new version makes it stale."""
+    import getpass
+
+    from sqlalchemy.orm import Session
+
+    from nianbao.report.numbers import read_cell
+    from storage.corrections import add_correction
+    from storage.evidence_reads import find_report
+
+    number = None if value.strip().lower() in ("null", "blank") else read_cell(value).value
+    if number is None and value.strip().lower() not in ("null", "blank"):
+        fail(f"{value!r} is not a number (give null for a blank cell)", 2)
+    with database(db) as engine, Session(engine) as session:
+        found = find_report(session, report)
+        if found is None:
+            fail(f"no stored report {report!r} (give its id or AGENCY/YEAR; `nianbao review` lists ids)")
+        try:
+            made = add_correction(session, found, cell, number, note, by or getpass.getuser())
+        except ValueError as exc:
+            fail(str(exc), 2)
+        session.commit()
+        typer.echo(f"report {found.id} {cell}: parsed {made.parsed_value}, corrected to {number} "
+                   f"(for the document {made.document_sha256[:12]}…)")
+
+
 def write_file(out: Path, write) -> None:
     """`write(stream)` into a temporary file beside `out`, renamed over it only when complete: a failure (or a full
     disk) never leaves half a workbook behind, nor destroys the last good one."""

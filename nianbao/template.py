@@ -228,9 +228,26 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("all_zero", "warning", "数据全为零", "every figure in the three tables is 0, from a county or prefecture"),
     Rule("withdrawn", "warning", "已撤下",
          "the report was published, then left its listing and its URL answers 404/410; it is kept here"),
+    Rule("corrected", "info", "人工更正",
+         "a person corrected cells of the report (nianbao correct); the audit and exports use the corrected values"),
+    Rule("correction_stale", "warning", "更正待复核",
+         "a person's corrections were made on an earlier version; a new one arrived, so they are not applied"),
     Rule("revised", "info", "发布后修改",
          "the report's cells or text changed after it was first stored (nianbao history shows the changes)"),
 )}
+
+
+# How a cell's value came to stand in its column (the parse JSON's provenance "how"), best first: a person reviewing a
+# report looks at every cell that was not simply read.
+PLACEMENTS: dict[str, str] = {
+    "read": "printed in its own cell",
+    "digits_split": "printed run together with its neighbours; cut the only way the row's sums allow",
+    "row_sum": "printed, but the row lost or gained cells: its column chosen by the row's own sum",
+    "column_sums": "printed, but the row lost or gained cells: its column chosen by the table's column sums",
+    "recovered_row_sum": "not printed: recovered from the row's own sum",
+    "recovered_total": "not printed: its row recovered from (七)总计 minus the other outcome rows",
+}
+INFERRED_PLACEMENTS = frozenset(PLACEMENTS) - {"read"}
 
 
 def rule_label(code: str) -> str:

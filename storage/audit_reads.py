@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from nianbao.revisions import is_revision
 from nianbao.template import APPLICANT_COLUMNS
 from storage.cells import stored_number
+from storage.corrections import corrections_of_years
 from storage.models import Agency, ListingPage, Report, ReportCell, ReportFinding, ReportVersion, SiteOutcome
 
 # Levels whose reports the all-zero check judges (nianbao.audit.checks.ALL_ZERO_LEVELS): their cells are counted.
@@ -44,6 +45,8 @@ class VersionFacts:
     nonzero: int | None = None
     revisions: list[tuple[int, int, int, int]] = field(default_factory=list)  # nianbao.audit.facts.Revision
     withdrawn: tuple[str, str] | None = None  # ISO date, reason
+    # A person's corrections: cell, value, parsed value, note, stale (nianbao.audit.facts.Corrected)
+    corrections: list[tuple[str, float | None, float | None, str, bool]] = field(default_factory=list)
 
 
 def _rows(session: Session, stmt):
@@ -100,6 +103,7 @@ def current_version_facts(session: Session, year: int, findings: Iterable[str], 
     _add_counts(session, by_id, years)
     _add_revisions(session, by_id, year)
     _add_withdrawals(session, by_id, year)
+    _add_corrections(session, by_id, years)
     return list(by_id.values())
 
 
@@ -181,6 +185,32 @@ def _add_withdrawals(session: Session, by_id: dict[int, VersionFacts], year: int
     for version_id, when, reason in _rows(session, stmt):
         if version_id in by_id:
             by_id[version_id].withdrawn = (when.date().isoformat(), reason or "")
+
+
+def _add_corrections(session: Session, by_id: dict[int, VersionFacts], years: list[int]) -> None:
+    """A person's corrections: the live ones replace the parsed values the checks read (and the counts), every one
+    is listed for the audit to mark (few reports have any)."""
+    for version_id, corrections in corrections_of_years(session, years).items():
+        facts = by_id.get(version_id)
+        if facts is None:
+            continue
+        for c in corrections:
+            facts.corrections.append((c.cell, c.value, c.parsed_value, c.note, c.stale))
+            if not c.stale:
+                _corrected_cell(facts, facts.year == max(years), c.cell, c.parsed_value, c.value)
+
+
+def _corrected_cell(facts: VersionFacts, audited: bool, cell: str, parsed, value) -> None:
+    """What _add_cells and _add_counts read of this cell, as corrected."""
+    table, row, column = cell.split(".")
+    if (table, row) == ("active_disclosure", "rules") and audited:
+        facts.rules = [(k, v) for k, v in facts.rules if k != column] + ([(column, value)] if value else [])
+    elif table == "applications" and column in _COLUMN_INDEX and row == (
+            "carried_over" if audited else "carried_forward"):
+        facts.carried[_COLUMN_INDEX[column]] = value
+    if facts.numbers is not None:
+        facts.numbers += (value is not None) - (parsed is not None)
+        facts.nonzero += (value not in (None, 0)) - (parsed not in (None, 0))
 
 
 def text_sketches(session: Session, version_ids: Iterable[int]) -> Iterator[tuple[int, bytes | None]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -10,6 +11,8 @@ from nianbao.template import ACTIVE_2019, ACTIVE_2021, APPLICATION_ROWS, REVIEW_
 from storage.models import TABLES
 
 FINDING_KEYS = ("rule", "severity", "where", "message")
+# The parse JSON's keys kept as rows (report_cells, report_findings), not in the version's parsed JSON.
+IN_ROWS = (*TABLES, "findings", "provenance")
 # A parse with these errors read no usable tables, whatever else it found (see reports.upsert_report).
 UNUSABLE_RULES = frozenset({"missing_table", "no_text_layer"})
 
@@ -36,11 +39,15 @@ class Cell(NamedTuple):
     row_key: str
     column_key: str
     value: int | float | None
+    how: str | None = None  # its provenance: how it was placed (nianbao.template.PLACEMENTS)
+    source: str | None = None  # and where it was printed, as compact JSON
 
 
 def cells_of(parsed: dict[str, Any]) -> list[Cell]:
-    """Every cell of the parse's three tables, in the dict's order; raises ValueError on keys or values the template
-    does not allow, so nothing half-valid is written."""
+    """Every cell of the parse's three tables, in the dict's order, with its provenance; raises ValueError on keys
+    or values the template does not allow, so nothing half-valid is written."""
+    provenance = parsed.get("provenance") or {}
+    _require_dict(provenance, "provenance")
     cells = []
     for table in TABLES:
         rows = parsed.get(table) or {}
@@ -54,8 +61,27 @@ def cells_of(parsed: dict[str, Any]) -> list[Cell]:
                 where = f"{table}.{row_key}.{column_key}"
                 if column_key not in allowed:
                     raise ValueError(f"{where}: not a column of this row in the template")
-                cells.append(Cell(table, row_key, column_key, _number(value, where)))
+                cells.append(Cell(table, row_key, column_key, _number(value, where), *_source(provenance.get(where),
+                                                                                            where)))
     return cells
+
+
+def _source(entry: Any, where: str) -> tuple[str | None, str | None]:
+    """A provenance entry as (how, where printed as JSON)."""
+    if entry is None:
+        return None, None
+    _require_dict(entry, f"provenance.{where}")
+    how = entry.get("how")
+    if not isinstance(how, str):
+        raise ValueError(f"provenance.{where}.how: expected a string, got {how!r}")
+    place = {k: v for k, v in entry.items() if k != "how"}
+    return how, json.dumps(place, ensure_ascii=False, separators=(",", ":")) if place else None
+
+
+def provenance_of(cells: Iterable[Cell]) -> dict[str, dict]:
+    """The parse JSON's provenance map rebuilt from stored cells."""
+    return {f"{c.table_key}.{c.row_key}.{c.column_key}": {"how": c.how, **(json.loads(c.source) if c.source else {})}
+            for c in cells if c.how is not None}
 
 
 def _require_dict(value: Any, where: str) -> None:

@@ -67,10 +67,19 @@ def original_bytes(session: Session, wanted: str) -> bytes | None:
 
 
 def _report_document(session: Session, wanted: str) -> str | None:
-    match = _REPORT.fullmatch(wanted)
+    report = find_report(session, wanted)
+    if report is None or report.current_version_id is None:
+        return None
+    return session.scalar(select(ReportVersion.document_sha256).where(ReportVersion.id == report.current_version_id))
+
+
+def find_report(session: Session, wanted: str) -> Report | None:
+    """A report by its id, or AGENCY/YEAR (a registry id, or the name an unregistered agency's report is under)."""
+    match = _REPORT.fullmatch(wanted.strip())
     if match is None:
         return None
-    stmt = select(ReportVersion.document_sha256).join(Report, Report.current_version_id == ReportVersion.id)
     if match["id"]:
-        return session.scalar(stmt.where(Report.id == int(match["id"])))
-    return session.scalar(stmt.where(Report.agency_id == match["agency"], Report.year == int(match["year"])))
+        return session.get(Report, int(match["id"]))
+    stmt = select(Report).where(Report.agency_key.in_([match["agency"], f"name:{match['agency']}"]),
+                                Report.year == int(match["year"]))
+    return session.scalars(stmt.order_by(Report.id).limit(1)).one_or_none()

@@ -248,6 +248,34 @@ class ReportCell(Base):
     column_key: Mapped[str]
     # asdecimal=False: counts and 万元 amounts read back as int/float; SQLite has no native decimal.
     value: Mapped[float | None] = mapped_column(Numeric(asdecimal=False))
+    # How the value came to stand here (nianbao.template.PLACEMENTS) and where its source printed it (JSON: page and
+    # bbox, table/row/cell, line/field); null for a null cell and for versions stored before provenance was kept.
+    how: Mapped[str | None]
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class Correction(Base):
+    """A person's correction of one cell of a report, made against the bytes of one version (document_sha256).
+
+    Never an update of the parsed cell: the parse stays as it was read. A correction applies while the report's
+    current version has those bytes; when a new version arrives it is stale (shown, not applied) until a person
+    corrects again. Corrections are never changed: a later one of the same cell supersedes the earlier.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (one_of("table_key", TABLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    table_key: Mapped[str]
+    row_key: Mapped[str]
+    column_key: Mapped[str]
+    value: Mapped[float | None] = mapped_column(Numeric(asdecimal=False))  # null: the cell is blank in truth
+    parsed_value: Mapped[float | None] = mapped_column(Numeric(asdecimal=False))  # what the parser read there
+    note: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(Text)
+    corrected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReportFinding(Base):

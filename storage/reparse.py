@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nianbao.report import PARSER_VERSION
-from storage.cells import cells_of, findings_of, is_usable, without_nul
-from storage.models import TABLES, Report, ReportAttachment, ReportCell, ReportFinding, ReportVersion
+from storage.cells import IN_ROWS, cells_of, findings_of, is_usable, without_nul
+from storage.models import Report, ReportAttachment, ReportCell, ReportFinding, ReportVersion
 from storage.reports import add_rows, add_version, changes_from, loses_numbers, make_current, parsed_date
 
 SAME, REVISED, KEPT, GONE = "same", "revised", "kept", "gone"
@@ -66,7 +66,7 @@ def _replace_in_place(session: Session, version: ReportVersion, parsed: dict[str
     version.title = without_nul(parsed.get("title"))
     version.published = parsed_date(parsed.get("published"))
     version.template = parsed.get("template") or "unknown"
-    version.parsed = {k: v for k, v in parsed.items() if k not in (*TABLES, "findings")}
+    version.parsed = {k: v for k, v in parsed.items() if k not in IN_ROWS}
     version.status = "ok" if is_usable(parsed) else "unreadable"
     version.text_sketch = text_sketch
     version.parser_version = PARSER_VERSION

@@ -15,10 +15,20 @@ from sqlalchemy.orm import Session
 from nianbao.report import PARSER_VERSION
 from nianbao.revisions import cell_changes, changes_record, text_counts
 from nianbao.similarity import sketch
-from storage.cells import FINDING_KEYS, Cell, cells_of, findings_of, is_usable, tables_of, without_nul
+from storage.cells import (
+    FINDING_KEYS,
+    IN_ROWS,
+    Cell,
+    cells_of,
+    findings_of,
+    is_usable,
+    provenance_of,
+    tables_of,
+    without_nul,
+)
+from storage.corrections import CellCorrection, apply_corrections, corrections_by_version
 from storage.db import dialect_insert, insert_rows
 from storage.models import (
-    TABLES,
     Report,
     ReportAttachment,
     ReportCell,
@@ -161,7 +171,7 @@ def add_version(
         title=without_nul(parsed.get("title")),
         published=parsed_date(parsed.get("published")),
         template=parsed.get("template") or "unknown",
-        parsed={k: v for k, v in parsed.items() if k not in (*TABLES, "findings")},
+        parsed={k: v for k, v in parsed.items() if k not in IN_ROWS},
         fetched_at=fetched_at,
         status="ok" if is_usable(parsed) else "unreadable",
         text_sketch=text_sketch,
@@ -217,8 +227,9 @@ def add_rows(
 
 
 def iter_reports(session: Session, year: int | None = None) -> Iterator[dict[str, Any]]:
-    """Every report's current version as the parse JSON, its tables and findings read back from their rows, plus
-    agency_id, agency_name, source_url, version, fetched_at (ISO), document_sha256, status and attachments.
+    """Every report's current version as the parse JSON, its tables, findings and provenance read back from their
+    rows (tables with a person's corrections applied, listed under "corrections"), plus agency_id, agency_name,
+    source_url, version, fetched_at (ISO), document_sha256, status and attachments.
 
     "year" is the report's stored year (the parse may have left it null when the crawler read it from the title).
     """
@@ -228,10 +239,23 @@ def iter_reports(session: Session, year: int | None = None) -> Iterator[dict[str
     # Streamed in chunks: a national crawl holds far more report texts than should sit in memory at once.
     result = session.execute(stmt.order_by(Report.year, Report.agency_key).execution_options(yield_per=_CHUNK))
     for chunk in result.partitions():
-        cells, findings, attachments = _version_details(session, [version.id for _, version in chunk])
+        ids = [version.id for _, version in chunk]
+        cells, findings, attachments = _version_details(session, ids)
+        corrections = corrections_by_version(session, ids)
         for report, version in chunk:
             vid = version.id
-            yield _export(report, version, cells.get(vid, []), findings.get(vid, []), attachments.get(vid, []))
+            yield _export(report, version, cells.get(vid, []), findings.get(vid, []), attachments.get(vid, []),
+                          corrections.get(vid, []))
+
+
+def report_export(session: Session, report: Report) -> dict[str, Any] | None:
+    """One report's current version as iter_reports gives it; None when it has no version."""
+    version = session.get(ReportVersion, report.current_version_id) if report.current_version_id else None
+    if version is None:
+        return None
+    cells, findings, attachments = _version_details(session, [version.id])
+    return _export(report, version, cells.get(version.id, []), findings.get(version.id, []),
+                   attachments.get(version.id, []), corrections_by_version(session, [version.id]).get(version.id, []))
 
 
 def _version_details(
@@ -247,7 +271,8 @@ def _version_details(
             groups.setdefault(version_id, []).append(values)
         return groups
 
-    cells = grouped(ReportCell, ReportCell.table_key, ReportCell.row_key, ReportCell.column_key, ReportCell.value)
+    cells = grouped(ReportCell, ReportCell.table_key, ReportCell.row_key, ReportCell.column_key, ReportCell.value,
+                    ReportCell.how, ReportCell.source)
     findings = grouped(
         ReportFinding, ReportFinding.rule, ReportFinding.severity, ReportFinding.location, ReportFinding.message
     )
@@ -265,12 +290,20 @@ def _export(
     cells: list[Cell],
     findings: list[dict[str, str | None]],
     attachments: list[dict[str, str]],
+    corrections: list[CellCorrection] = (),
 ) -> dict[str, Any]:
+    """The stored report as the parse JSON (with a person's live corrections in its tables, and every correction,
+    live or stale, under "corrections"), plus what the store knows of it."""
+    tables = tables_of(cells)
+    apply_corrections(tables, corrections)
     return {
         **version.parsed,
         "year": report.year,
-        **tables_of(cells),
+        **tables,
         "findings": findings,
+        "provenance": provenance_of(cells),
+        "corrections": {c.cell: c.as_dict() for c in corrections},
+        "report_id": report.id,
         "agency_id": report.agency_id,
         "agency_name": report.agency_name,
         "source_url": version.source_url,

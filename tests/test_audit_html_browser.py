@@ -4,41 +4,14 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import lxml.html
 import pytest
 
 from nianbao.audit import STATUSES, render_html, render_json
+from tests.browser import run_chromium
 from tests.test_audit_sample import AGENCIES, SCRIPT_TITLE, sample_audit
-
-INSTALL_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "install-browser.sh"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
-
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or (os.access("/usr/bin/chromium", os.X_OK) and "/usr/bin/chromium") or None
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Chromium, installed by scripts/install-browser.sh when missing and we are root; a clear failure otherwise."""
-    if _chromium() is None and os.geteuid() == 0:
-        subprocess.run(["bash", str(INSTALL_SCRIPT)], check=False, timeout=900)
-    path = _chromium()
-    if path is None:
-        pytest.fail("chromium is not installed: run `sudo bash scripts/install-browser.sh` (Debian's chromium package)")
-    return path
-
-
-def _run(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / "profile"
-    return subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=60, check=True)
 
 
 def sample_evidence(result) -> dict[str, dict]:
@@ -70,7 +43,7 @@ def page(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def dom(chromium, page, tmp_path_factory):
-    dumped = _run(chromium, tmp_path_factory.mktemp("chromium"), "--dump-dom", page.as_uri()).stdout
+    dumped = run_chromium(chromium, tmp_path_factory.mktemp("chromium"), "--dump-dom", page.as_uri()).stdout
     return lxml.html.fromstring(dumped), dumped
 
 
@@ -124,7 +97,8 @@ def test_unreachable_agencies_show_what_the_crawl_met(dom):
 
 def test_screenshot(chromium, page, tmp_path):
     shot = tmp_path / "audit.png"
-    _run(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,1600", "--hide-scrollbars", page.as_uri())
+    run_chromium(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,1600", "--hide-scrollbars",
+                 page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
@@ -160,7 +134,7 @@ def test_no_sideways_scrolling(chromium, page, tmp_path, width, evidence):
         page = tmp_path / "opened.html"
         page.write_text(opened, encoding="utf-8")
     harness = _framed(page, tmp_path / "framed.html", width)
-    dumped = _run(chromium, tmp_path, f"--window-size={max(width, 500)},900", "--hide-scrollbars",
+    dumped = run_chromium(chromium, tmp_path, f"--window-size={max(width, 500)},900", "--hide-scrollbars",
                   "--virtual-time-budget=1000", "--dump-dom", harness.as_uri()).stdout
     body = lxml.html.fromstring(dumped).body
     inner, scroll = int(body.get("data-inner-width")), int(body.get("data-scroll-width"))

@@ -26,8 +26,8 @@ from nianbao.sampleweb.demo import import_sample
 from storage.db import make_engine, upgrade
 from storage.documents import store_document
 from storage.reports import upsert_report
+from tests.browser import FLAGS
 from tests.storage_fixtures import parsed_report
-from tests.test_audit_html_browser import FLAGS, chromium  # noqa: F401 (the fixture, found here by its name)
 
 YEAR = 2024  # the demo's audit year
 HOST = "127.0.0.9"  # a loopback address of its own: no clash with the fixture webs on 127.0.0.1

@@ -135,12 +135,13 @@ def test_wide_csv_has_one_row_per_report_under_the_formats_labels(stored, tmp_pa
     with out.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
     assert rows[0][:len(HEAD)] == [h for h, _ in HEAD] and rows[0][len(HEAD):len(HEAD) + 2] == ["错误数", "警告数"]
-    assert rows[0][len(HEAD) + 2:] == [c.header for c in CELL_COLUMNS]
+    assert rows[0][len(HEAD) + 2:] == [c.header for c in CELL_COLUMNS] + ["人工更正"]
     assert "一、本年新收政府信息公开申请数量：自然人" in rows[0] and "（三）不予公开 1.属于国家秘密：总计" in rows[0]
     assert len(rows) - 1 == len(reports)
     for values, report in zip(rows[1:], reports, strict=True):
-        cells = values[len(HEAD) + 2:]
+        cells = values[len(HEAD) + 2:-1]
         assert cells == ["" if c.value(report) is None else str(c.value(report)) for c in CELL_COLUMNS]
+        assert values[-1] == ""  # no corrections
         errors = sum(f["severity"] == "error" for f in report["findings"])
         assert values[len(HEAD)] == str(errors)
 

@@ -76,9 +76,25 @@ def withdrawn(facts: ReportFacts) -> Finding | None:
     return _check("withdrawn", "report", f"withdrawn from the site on {when}: {reason}")
 
 
+def corrected(facts: ReportFacts) -> list[Finding]:
+    """人工更正: cells a person corrected (the audit reads the corrected values), and corrections made on bytes the
+    report no longer has (not applied until a person looks again)."""
+    live = [c for c in facts.corrections if not c[4]]
+    stale = [c for c in facts.corrections if c[4]]
+    found = []
+    if live:
+        found.append(_check("corrected", "tables", "corrected by a person: " + "; ".join(
+            f"{cell} {parsed} → {value} ({note})" for cell, value, parsed, note, _ in live)))
+    if stale:
+        found.append(_check("correction_stale", "tables", "a new version arrived after these corrections, which are "
+                            "no longer applied: " + "; ".join(f"{cell} → {value}" for cell, value, *_ in stale)))
+    return found
+
+
 def run_checks(level: str, facts: ReportFacts, last_year: ReportFacts | None) -> tuple[Finding, ...]:
     """The checks on one report but the copy check, which the audit runs over all pairs at once."""
-    found = [rules_reported(level, facts), all_zero(level, facts), revised(facts), withdrawn(facts)]
+    found = [rules_reported(level, facts), all_zero(level, facts), revised(facts), withdrawn(facts),
+             *corrected(facts)]
     if last_year is not None:
         found.append(carry_over(facts, last_year))
     return tuple(f for f in found if f is not None)

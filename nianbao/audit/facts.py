@@ -22,6 +22,7 @@ Number = int | float
 RawFinding = tuple[str, str, str, str]  # rule, severity, where, message
 Carried = tuple[Number | None, ...]  # one value per APPLICANT_COLUMNS; None where blank or not read
 Revision = tuple[int, int, int, int]  # version, cells changed, text lines added, removed
+Corrected = tuple[str, Number | None, Number | None, str, bool]  # cell, value, parsed value, note, stale
 
 
 def is_number(value) -> bool:
@@ -43,6 +44,7 @@ class ReportFacts:
     # The stored versions that changed cells or text after the first: (version, cells changed, lines +, lines -).
     revisions: tuple[Revision, ...] = ()
     withdrawn: tuple[str, str] | None = None  # (ISO date, reason): gone from its site (storage/withdrawals.py)
+    corrections: tuple[Corrected, ...] = ()  # a person's corrections (storage/corrections.py); live ones applied
 
     @property
     def unparseable(self) -> bool:

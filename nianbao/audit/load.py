@@ -58,6 +58,6 @@ def _stored(v, year: int) -> StoredReport:
     carried = {"carried_over" if v.year == year else "carried_forward": tuple(v.carried)}
     facts = ReportFacts(findings=tuple(v.findings), has_applications=v.has_applications, rules=tuple(v.rules),
                         numbers=v.numbers, nonzero=v.nonzero, revisions=tuple(v.revisions),
-                        withdrawn=v.withdrawn, **carried)
+                        withdrawn=v.withdrawn, corrections=tuple(v.corrections), **carried)
     return StoredReport(v.agency_id, v.agency_name, v.year, v.title or "", v.source_url, v.published,
                         facts=facts, version_id=v.version_id)

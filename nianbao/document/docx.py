@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from nianbao.document import boilerplate
-from nianbao.document.model import SPANNED, Block, Document, Finding, Paragraph, Table, UnreadableInput
+from nianbao.document.model import SPANNED, Block, Document, Finding, Paragraph, Table, UnreadableInput, located
 
 _P, _TBL, _TR, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:sdt"), qn("w:sdtContent")
 _TEXT = {qn("w:t"): None, qn("w:tab"): " ", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
@@ -52,7 +52,9 @@ def read_docx(data: bytes) -> Document:
         etree.XMLSyntaxError,
     ) as exc:
         raise UnreadableInput(f"not a readable Word document: {_reason(exc)}") from exc
-    doc = Document(blocks=_blocks(document.element.body))
+    body = document.element.body
+    numbers = {tbl: n for n, tbl in enumerate(body.iter(_TBL))}  # holding the elements keeps their proxies
+    doc = Document(blocks=_blocks(body, numbers))
     title = boilerplate.fold(document.core_properties.title or "")
     if len(title) >= 6 and not _GENERIC_TITLE.search(title):
         doc.meta["title"] = title
@@ -134,19 +136,20 @@ def _reason(exc: Exception) -> str:
     return message or type(exc).__name__
 
 
-def _blocks(container: etree._Element) -> list[Block]:
-    """Paragraphs and tables directly in a body or cell, in order; content controls and layout tables opened."""
+def _blocks(container: etree._Element, numbers: dict[etree._Element, int]) -> list[Block]:
+    """Paragraphs and tables directly in a body or cell, in order; content controls and layout tables opened.
+    numbers: each table's place among the document's tables (w:tbl in document order, from 0)."""
     out: list[Block] = []
     for el in container.iterchildren():
         if el.tag == _P:
             out.extend(Paragraph(line) for line in _paragraph_lines(el))
         elif el.tag == _TBL and _is_layout_table(el):
             for tc in _cells(el):
-                out.extend(_blocks(tc))
+                out.extend(_blocks(tc, numbers))
         elif el.tag == _TBL:
-            out.append(Table(_grid(el)))
+            out.append(Table(_grid(el, numbers.get(el))))
         elif el.tag == _SDT and el.find(_SDT_CONTENT) is not None:
-            out.extend(_blocks(el.find(_SDT_CONTENT)))
+            out.extend(_blocks(el.find(_SDT_CONTENT), numbers))
     return out
 
 
@@ -170,16 +173,20 @@ def _is_layout_table(tbl: etree._Element) -> bool:
     )
 
 
-def _grid(tbl: etree._Element) -> list[list[str | None]]:
-    """Rows on the table's grid: gridSpan covers columns, vMerge continuation covers rows; covered cells SPANNED."""
+def _grid(tbl: etree._Element, number: int | None = None) -> list[list[str | None]]:
+    """Rows on the table's grid: gridSpan covers columns, vMerge continuation covers rows; covered cells SPANNED.
+    Each cell's text says where it stands: the table's number, the w:tr's among the table's rows and the w:tc's
+    among the row's cells (from 0)."""
     grid = []
-    for tr in tbl.iterchildren(_TR):
+    for r, tr in enumerate(tbl.iterchildren(_TR)):
         row: list[str | None] = [""] * _tr_int(tr, "w:gridBefore")
-        for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc"):  # content controls may wrap cells
+        for k, tc in enumerate(tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")):  # content controls may wrap cells
             span = max(1, _tc_int(tc, "w:gridSpan", 1))
             merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
             continued = merge is not None and merge.get(qn("w:val"), "continue") == "continue"
-            row.append(SPANNED if continued else _cell_text(tc))
+            text = _cell_text(tc)
+            row.append(SPANNED if continued else text if number is None else located(text, table=number, row=r,
+                                                                                     cell=k))
             row.extend([SPANNED] * (span - 1))
         grid.append(row + [""] * _tr_int(tr, "w:gridAfter"))
     width = max(map(len, grid), default=0)

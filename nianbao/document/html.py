@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 
 from nianbao.document import boilerplate, selectors
-from nianbao.document.model import SPANNED, Block, Document, Finding, Paragraph, Table
+from nianbao.document.model import SPANNED, Block, Document, Finding, Paragraph, Table, located
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _DECLARED = re.compile(
@@ -35,6 +35,7 @@ _META_TABLE_ROWS = 10  # a metadata table (索引号, 发布机构, 发布日期
 _MAIN_SHARE = 0.8
 _FREE = object()  # a grid position no cell has claimed yet
 _END_LINE = object()  # in a walk: the line ends here
+_TABLE_NUMBER = "data-nianbao-table"  # a table's place among the page's tables, set before chrome is dropped
 
 
 def read_html(data: bytes, url: str | None = None) -> Document:
@@ -45,6 +46,8 @@ def read_html(data: bytes, url: str | None = None) -> Document:
         doc.findings.append(_no_text("the page holds no HTML elements"))
         return doc
     doc.attachments = find_attachments(root, url)
+    for number, table in enumerate(root.iter("table")):  # counted before any chrome is dropped: the source's own
+        table.set(_TABLE_NUMBER, str(number))
     for el in root.xpath(" | ".join(f"//{tag}" for tag in selectors.DROP_TAGS)):
         _drop_tree(el)
     body = root.find("body")
@@ -407,9 +410,9 @@ def _visit(el: etree._Element, out: list[Block], line: list[str], max_table_rows
         return []
     if tag == "table" and not _is_layout_table(el):
         _flush(out, line)
-        rows = _rows(el)
+        rows = table_rows(el)
         if max_table_rows is None or len(rows) <= max_table_rows:
-            out.append(Table(_grid(rows)))
+            out.append(Table(_grid(rows, el.get(_TABLE_NUMBER))))
         return []
     if not tag:  # a comment or processing instruction
         return []
@@ -438,17 +441,18 @@ def _is_layout_table(table: etree._Element) -> bool:
     )
 
 
-def _rows(table: etree._Element) -> list[etree._Element]:
+def table_rows(table: etree._Element) -> list[etree._Element]:
     return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 
 
-def _grid(rows: list[etree._Element]) -> list[list[str | None]]:
+def _grid(rows: list[etree._Element], table: str | None = None) -> list[list[str | None]]:
     """A table's cells (its rows given) on a grid: rowspan/colspan expanded, covered positions SPANNED, ragged rows
-    padded ""."""
+    padded "". Each cell's text says where it stands in the page: the table's number among the page's tables, the
+    row's among the table's rows and the cell's among the row's td/th (all counted from 0)."""
     grid: list[list] = [[] for _ in rows]
     for r, tr in enumerate(rows):
         col = 0
-        for td in tr.xpath("./td | ./th"):
+        for k, td in enumerate(tr.xpath("./td | ./th")):
             while col < len(grid[r]) and grid[r][col] is not _FREE:
                 col += 1
             rowspan = _span(td.get("rowspan"), len(rows) - r)
@@ -457,7 +461,7 @@ def _grid(rows: list[etree._Element]) -> list[list[str | None]]:
             for target in grid[r : r + rowspan]:
                 target.extend([_FREE] * (col + colspan - len(target)))
                 target[col : col + colspan] = [SPANNED] * colspan
-            grid[r][col] = text
+            grid[r][col] = located(text, table=int(table), row=r, cell=k) if table is not None else text
             col += colspan
     width = max(map(len, grid), default=0)
     return [["" if cell is _FREE else cell for cell in row] + [""] * (width - len(row)) for row in grid]

@@ -8,6 +8,26 @@ from dataclasses import dataclass, field
 SPANNED = None
 
 
+class Located(str):
+    """A cell's or line's text that remembers where its source printed it (`at`: page and bbox for a PDF, table, row
+    and cell for HTML and DOCX, line and field for text). Only the readers make them; everything downstream passes
+    the same objects along, so a number read from a cell can say where it was printed."""
+
+    at: dict
+
+
+def located(text: str, **at) -> str:
+    """text marked with where it stands in the source (added to what it already says)."""
+    marked = Located(text)
+    marked.at = {**getattr(text, "at", {}), **at}
+    return marked
+
+
+def location(text: object) -> dict | None:
+    """Where the source printed text, or None when the reader could not say (a joined paragraph, a fallback)."""
+    return getattr(text, "at", None)
+
+
 @dataclass
 class Paragraph:
     text: str

@@ -11,7 +11,7 @@ from io import BytesIO
 
 from lxml import etree
 
-from nianbao.document.model import Document, UnreadableInput
+from nianbao.document.model import Document, Paragraph, Table, UnreadableInput, located, location
 from nianbao.document.text import read_text
 
 MAX_UNPACKED = 200 * 2**20  # an archive that unpacks to more than this is no report (a ZIP bomb)
@@ -37,12 +37,13 @@ def read_ofd(data: bytes) -> Document:
         base = posixpath.dirname(doc_root.lstrip("/"))
         document = _xml(archive, doc_root.lstrip("/"))
         pages = [page.get("BaseLoc") for page in document.iter("{*}Page") if page.get("BaseLoc")]
-        lines = []
-        for location in pages:
-            lines += _page_lines(_xml(archive, posixpath.join(base, location)))
+        lines: list[tuple[str, list[dict]]] = []
+        for number, page_file in enumerate(pages, 1):
+            lines += _page_lines(_xml(archive, posixpath.join(base, page_file)), number)
     except (KeyError, etree.XMLSyntaxError, ValueError) as error:
         raise UnreadableInput(f"an OFD whose structure could not be read: {str(error).splitlines()[0]}") from error
-    doc = read_text("\n".join(lines).encode("utf-8"))
+    doc = read_text("\n".join(text for text, _ in lines).encode("utf-8"))
+    _place_on_pages(doc, [places for _, places in lines])
     title = _text(root, "Title")
     if title:
         doc.meta.setdefault("title", title)
@@ -58,25 +59,52 @@ def _text(root: etree._Element, tag: str) -> str | None:
     return (found.text or "").strip() if found is not None else None
 
 
-def _page_lines(page: etree._Element) -> list[str]:
-    """The page's text lines, top to bottom; a line of several cells with its cells tab-separated in their columns."""
+def _place_on_pages(doc: Document, places: list[list[dict]]) -> None:
+    """Mark the text's cells and lines with the page and text object they were printed in, not the line and field of
+    the intermediate text (which no one can open)."""
+    def on_page(text: str) -> str:
+        at = location(text)
+        if not at or "line" not in at:
+            return text
+        fields = places[at["line"] - 1]
+        field = at.get("field", 0)
+        place = fields[field] if field < len(fields) else None
+        return _at(text, place) if place else str(text)
+
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            block.text = on_page(block.text)
+        elif isinstance(block, Table):
+            block.rows = [[None if c is None else on_page(c) for c in row] for row in block.rows]
+
+
+def _at(text: str, place: dict) -> str:
+    return located(str(text), **place)
+
+
+def _page_lines(page: etree._Element, number: int) -> list[tuple[str, list[dict]]]:
+    """The page's text lines, top to bottom, each with where its fields were printed; a line of several cells with
+    its cells tab-separated in their columns."""
     pieces = []
     for obj in page.iter("{*}TextObject"):
-        x0, y0 = (float(v) for v in (obj.get("Boundary") or "0 0 0 0").split()[:2])
+        boundary = [float(v) for v in (obj.get("Boundary") or "0 0 0 0").split()[:4]]
+        x0, y0 = boundary[:2]
         for code in obj.iter("{*}TextCode"):
             if code.text and code.text.strip():
-                pieces.append((y0 + float(code.get("Y") or 0), x0 + float(code.get("X") or 0), code.text.strip()))
-    rows: list[list[tuple[float, str]]] = []
+                place = {"page": number, "boundary": boundary}
+                pieces.append((y0 + float(code.get("Y") or 0), x0 + float(code.get("X") or 0), code.text.strip(),
+                               place))
+    rows: list[list[tuple[float, str, dict]]] = []
     last_y = None
-    for y, x, text in sorted(pieces):
+    for y, x, text, place in sorted(pieces, key=lambda p: p[:3]):
         if last_y is None or y - last_y > SAME_LINE:
             rows.append([])
-        rows[-1].append((x, text))
+        rows[-1].append((x, text, place))
         last_y = y
-    return _with_columns([sorted(row) for row in rows])
+    return _with_columns([sorted(row, key=lambda c: c[:2]) for row in rows])
 
 
-def _with_columns(rows: list[list[tuple[float, str]]]) -> list[str]:
+def _with_columns(rows: list[list[tuple[float, str, dict]]]) -> list[tuple[str, list[dict]]]:
     """Each run of rows of several cells (a table) on the columns their cell starts line up on."""
     lines, table = [], []
     for row in [*rows, []]:
@@ -84,15 +112,16 @@ def _with_columns(rows: list[list[tuple[float, str]]]) -> list[str]:
             table.append(row)
             continue
         if table:
-            starts = _columns([x for cells in table for x, _ in cells])
+            starts = _columns([x for cells in table for x, _, _ in cells])
             for cells in table:
-                placed = [""] * len(starts)
-                for x, text in cells:
-                    placed[min(range(len(starts)), key=lambda i: abs(starts[i] - x))] = text
-                lines.append("\t".join(placed))
+                placed, places = [""] * len(starts), [{}] * len(starts)
+                for x, text, place in cells:
+                    column = min(range(len(starts)), key=lambda i: abs(starts[i] - x))
+                    placed[column], places[column] = text, place
+                lines.append(("\t".join(placed), places))
             table = []
         if row:
-            lines.append(row[0][1])
+            lines.append((row[0][1], [row[0][2]]))
     return lines
 
 

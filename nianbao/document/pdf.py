@@ -22,7 +22,7 @@ from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFStream, dict_value, list
 from pdfminer.psexceptions import PSException
 from pdfminer.utils import decode_text
 
-from nianbao.document.model import Document, Finding, Paragraph, UnreadableInput
+from nianbao.document.model import Document, Finding, Paragraph, UnreadableInput, located
 from nianbao.document.pdf_rules import Ruling, Seg, add_edges, rulings
 from nianbao.document.pdf_tables import Grid, build_grid, continue_table
 from nianbao.document.pdf_text import (
@@ -360,7 +360,7 @@ def _layout_page(number: int, layout: LTPage) -> _Page:
     free = glyphs
     for ruling in sorted(rulings(h, v), key=lambda r: (r.x1 - r.x0) * (r.y1 - r.y0)):
         inside, free = _split(free, ruling)
-        grid = build_grid(ruling, inside) if inside else None
+        grid = build_grid(ruling, inside, number) if inside else None
         if grid is None:  # a frame around text (a box, a page border) is not a table
             free.extend(inside)
         else:
@@ -374,12 +374,17 @@ def _layout_page(number: int, layout: LTPage) -> _Page:
     if body:
         left, right = text_edges(body)
         page.items.extend(
-            _Item(line.top, line.text, False, runs_to_edge(line, right), starts_flush(line, left))
+            _Item(line.top, _line_text(line, number), False, runs_to_edge(line, right), starts_flush(line, left))
             for line in _paragraphs_between_tables(body, page.items, left, right)
         )
     page.items.sort(key=lambda item: -item.top)
     _drop_page_numbers(page)
     return page
+
+
+def _line_text(line: Line, page: int) -> str:
+    """A paragraph's text marked with its page and its extent ([x0, y0, x1, y1] in PDF user space)."""
+    return located(line.text, page=page, bbox=[round(v, 2) for v in (line.x0, line.bottom, line.x1, line.top)])
 
 
 def _paragraphs_between_tables(lines: list[Line], items: list[_Item], left: float, right: float) -> list[Line]:

@@ -6,7 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from nianbao.document.model import SPANNED, Table
+from nianbao.document.model import SPANNED, Table, located
 from nianbao.document.pdf_rules import SNAP, Ruling
 from nianbao.document.pdf_text import Glyph, block_text
 
@@ -29,7 +29,7 @@ class Grid:
     cells: list[Cell]
     top: float
     bottom: float
-    source: tuple[Ruling, list[Glyph]] | None = None
+    source: tuple[Ruling, list[Glyph], int] | None = None
 
     def rows(self) -> list[list[str | None]]:
         grid: list[list[str | None]] = [[SPANNED] * (len(self.xs) - 1) for _ in range(self.n_rows)]
@@ -41,9 +41,10 @@ class Grid:
         return Table(self.rows())
 
 
-def build_grid(ruling: Ruling, glyphs: list[Glyph], xs: list[float] | None = None) -> Grid | None:
+def build_grid(ruling: Ruling, glyphs: list[Glyph], page: int = 0, *, xs: list[float] | None = None) -> Grid | None:
     """The table a frame of rules draws, with each glyph in its cell; None when the frame is a single box or holds
-    no text (a drawing, a glyph outline), which is nothing to read as a table."""
+    no text (a drawing, a glyph outline), which is nothing to read as a table. A cell's text says where it was
+    printed: its page (from 1) and the box around its glyphs (see glyph_box)."""
     xs = xs or ruling.xs()
     ys = ruling.ys()
     owner, cells = _cells(ruling, xs, ys)
@@ -57,10 +58,16 @@ def build_grid(ruling: Ruling, glyphs: list[Glyph], xs: list[float] | None = Non
         row = min(max(bisect_right(neg_ys, -(g.y0 + g.y1) / 2) - 1, 0), last_row)
         texts[owner[row][col]].append(g)
     for cell, inside in zip(cells, texts, strict=True):
-        cell.text = block_text(inside)
+        cell.text = located(block_text(inside), page=page, bbox=glyph_box(inside)) if inside else ""
     if not any(cell.text for cell in cells):
         return None
-    return Grid(xs, len(ys) - 1, cells, ruling.y1, ruling.y0, (ruling, glyphs))
+    return Grid(xs, len(ys) - 1, cells, ruling.y1, ruling.y0, (ruling, glyphs, page))
+
+
+def glyph_box(glyphs: list[Glyph]) -> list[float]:
+    """The box around glyphs in PDF user space, as [x0, y0, x1, y1] in points with y growing upwards."""
+    return [round(v, 2) for v in (min(g.x0 for g in glyphs), min(g.y0 for g in glyphs),
+                                  max(g.x1 for g in glyphs), max(g.y1 for g in glyphs))]
 
 
 def _cells(ruling: Ruling, xs: list[float], ys: list[float]) -> tuple[list[list[int]], list[Cell]]:

@@ -6,7 +6,7 @@ import codecs
 import re
 
 from nianbao.document.boilerplate import is_boilerplate_line, is_meta_line, join_lines, read_meta
-from nianbao.document.model import Document, Paragraph, Table
+from nianbao.document.model import Document, Paragraph, Table, located
 
 # Markdown marks that extraction tools put around headings and bold runs; they are not the report's text.
 _MARKUP = re.compile(r"^\s*#{1,6}\s*|\*\*")
@@ -32,14 +32,14 @@ def decode(data: bytes) -> str:
 def read_text(data: bytes) -> Document:
     doc = Document()
     table_rows: list[list[str]] = []
-    for raw in decode(data).splitlines():
+    for number, raw in enumerate(decode(data).splitlines(), 1):
         line = _MARKUP.sub("", raw.rstrip("\r\n"))
         if _PIPE_ROW.match(line):  # a markdown table row (PDF-to-markdown converters)
             if not _PIPE_RULE.match(line):
-                table_rows.append(_pipe_cells(line))
+                table_rows.append(_fields(_pipe_cells(line), number))
             continue
         if "\t" in line:
-            table_rows.append([cell.strip() for cell in line.split("\t")])
+            table_rows.append(_fields([cell.strip() for cell in line.split("\t")], number))
             continue
         if table_rows:
             doc.blocks.append(Table(table_rows, exact=False))
@@ -50,10 +50,15 @@ def read_text(data: bytes) -> Document:
         if is_boilerplate_line(text) or is_meta_line(text) or _TITLE_FIELD.match(text):
             _keep_meta(doc, text)
             continue
-        doc.blocks.append(Paragraph(text))
+        doc.blocks.append(Paragraph(located(text, line=number)))
     if table_rows:
         doc.blocks.append(Table(table_rows, exact=False))
     return doc
+
+
+def _fields(cells: list[str], line: int) -> list[str]:
+    """A row's cells marked with their line (counted from 1) and field (counted from 0) in the text."""
+    return [located(cell, line=line, field=k) for k, cell in enumerate(cells)]
 
 
 def _keep_meta(doc: Document, text: str) -> None:

@@ -47,7 +47,7 @@ def _active(rows: tuple[Row, ...], prefix: str = "") -> Iterator[Column]:
             yield Column(f"{prefix}{row.label}：{ACTIVE_COLUMN_LABELS[key]}", "active_disclosure", row.key, key)
 
 
-def _qualified(row: Row) -> str:
+def qualified_label(row: Row) -> str:
     """An outcome row under its group, as the table prints it: "1.属于国家秘密" alone is ambiguous."""
     group = OUTCOME_GROUPS.get(row.key.split("_")[0])
     return f"{group} {row.label}" if group and not row.label.startswith(group) else row.label
@@ -56,7 +56,7 @@ def _qualified(row: Row) -> str:
 def _applications() -> Iterator[Column]:
     for row in APPLICATION_ROWS:
         for key in row.columns:
-            yield Column(f"{_qualified(row)}：{APPLICANT_COLUMN_LABELS[key]}", "applications", row.key, key)
+            yield Column(f"{qualified_label(row)}：{APPLICANT_COLUMN_LABELS[key]}", "applications", row.key, key)
 
 
 def _review() -> Iterator[Column]:
@@ -84,3 +84,16 @@ def head_values(report: dict) -> list:
 def findings_counts(report: dict) -> tuple[int, int]:
     findings = report.get("findings") or []
     return (sum(f["severity"] == "error" for f in findings), sum(f["severity"] == "warning" for f in findings))
+
+
+CORRECTIONS_HEADER = "人工更正"
+
+
+def correction_text(c: dict) -> str:
+    stale = " (stale: made on an earlier version, not applied)" if c["stale"] else ""
+    return f"parsed {c['parsed_value']} → {c['value']} at {c['at']}{stale}: {c['note']}"
+
+
+def corrections_summary(report: dict) -> str:
+    """A report's corrections in one cell: which cells a person corrected, from what to what."""
+    return "; ".join(f"{cell}: {correction_text(c)}" for cell, c in (report.get("corrections") or {}).items())

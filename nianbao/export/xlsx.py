@@ -13,10 +13,12 @@ from nianbao.export.layout import (
     ACTIVE_2019_COLUMNS,
     ACTIVE_2021_COLUMNS,
     APPLICATION_COLUMNS,
+    CORRECTIONS_HEADER,
     HEAD,
     REVIEW_COLUMNS,
     TABLE_TITLES,
     Column,
+    corrections_summary,
     findings_counts,
     head_values,
 )
@@ -29,7 +31,7 @@ TABLE_SHEETS: dict[str, tuple[Column, ...]] = {
     TABLE_TITLES["applications"]: APPLICATION_COLUMNS,
     TABLE_TITLES["review_litigation"]: REVIEW_COLUMNS,
 }
-REPORT_HEADERS = (*(h for h, _ in HEAD), "错误数", "警告数", "状态")
+REPORT_HEADERS = (*(h for h, _ in HEAD), "错误数", "警告数", "状态", CORRECTIONS_HEADER)
 FINDING_HEADERS = (*KEY_HEADERS, "规则代码", "规则", "严重程度", "位置", "说明")
 
 
@@ -44,10 +46,14 @@ class _Sheet:
         self.sheet.freeze_panes(1, min(2, self.width))
         self.sheet.set_column(0, self.width - 1, 14)
 
-    def append(self, values: Iterable) -> None:
+    def append(self, values: Iterable, marked: Iterable[int] = (), mark=None) -> None:
+        """A row; the cells at `marked` (a person's corrections) written again in the `mark` format."""
         self.rows += 1
+        values = ["" if v is None else v for v in values]
         # write_row sends str to write_string, numbers to write_number and None to a blank: no formula is ever made.
-        self.sheet.write_row(self.rows, 0, ["" if v is None else v for v in values])
+        self.sheet.write_row(self.rows, 0, values)
+        for i in marked:
+            self.sheet.write(self.rows, i, values[i], mark)
 
     def close(self) -> None:
         self.sheet.autofilter(0, 0, max(self.rows, 1), self.width - 1)
@@ -57,6 +63,7 @@ def write_xlsx(reports: Iterable[dict], out: BinaryIO) -> int:
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_urls": False, "strings_to_numbers": False})
     header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#F3F5F8"})
+    corrected = book.add_format({"bg_color": "#DAFBE1"})  # a value a person corrected (see the 人工更正 column)
     reports_sheet = _Sheet(book, "报告", REPORT_HEADERS, header)
     tables = {name: (_Sheet(book, name, (*KEY_HEADERS, *(c.header for c in cols)), header), cols)
               for name, cols in TABLE_SHEETS.items()}
@@ -65,9 +72,11 @@ def write_xlsx(reports: Iterable[dict], out: BinaryIO) -> int:
     for report in reports:
         head = head_values(report)
         key = (report.get("agency_id"), head[1], report.get("year"), report.get("version"))
-        reports_sheet.append([*head, *findings_counts(report), report.get("status")])
+        reports_sheet.append([*head, *findings_counts(report), report.get("status"), corrections_summary(report)])
+        live = {cell for cell, c in (report.get("corrections") or {}).items() if not c["stale"]}
         for sheet, columns in tables.values():
-            sheet.append([*key, *(c.value(report) for c in columns)])
+            marked = [len(key) + i for i, c in enumerate(columns) if f"{c.table}.{c.row}.{c.column}" in live]
+            sheet.append([*key, *(c.value(report) for c in columns)], marked, corrected)
         for f in report.get("findings") or []:
             findings.append([*key, f["rule"], rule_label(f["rule"]), SEVERITY_LABELS.get(f["severity"], f["severity"]),
                              f["where"], f["message"]])

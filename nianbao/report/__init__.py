@@ -2,4 +2,4 @@
 
 # Raise it with every change that can alter what the parser reads from a stored document: every stored version
 # records the one that made it, and `nianbao reparse` reads again those an older parser made.
-PARSER_VERSION = "2026.12.1"
+PARSER_VERSION = "2026.12.2"

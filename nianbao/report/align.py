@@ -18,11 +18,15 @@ Value = float | int | None
 _MAX_PLACEMENTS = 5000
 
 
+Sources = tuple[int | None, ...]  # for each column, which of the printed numbers it holds (None: not printed)
+
+
 @dataclass(frozen=True)
 class Placement:
     cells: tuple[Value, ...]
     inferred: frozenset[int]  # columns whose value was recovered from the row's arithmetic
     printed_totals: int  # sum groups whose 总计 is a printed number, not a recovered one
+    sources: Sources = ()
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class Fitted:
     inferred: frozenset[int]
     ambiguous: frozenset[int]  # columns left null because the readings disagree
     readings: tuple[tuple[Value, ...], ...] = ()  # the distinct placements that survived, for the column check
+    sources: Sources = ()  # the printed number each column holds (of those the surviving placements agree on)
+    reading_sources: tuple[Sources, ...] = ()  # each reading's sources
+    reading_inferred: tuple[frozenset[int], ...] = ()  # and the columns each recovered from the row's sum
 
 
 def fit(numbers: list[float | int], row: Row) -> Fitted:
@@ -38,21 +45,32 @@ def fit(numbers: list[float | int], row: Row) -> Fitted:
     width = len(row.columns)
     placements = [p for p in _placements(numbers, width, row) if p is not None]
     if not placements:
-        return Fitted((None,) * width, frozenset(), frozenset(range(width)))
+        return Fitted((None,) * width, frozenset(), frozenset(range(width)), sources=(None,) * width)
     best = max(p.printed_totals for p in placements)
     kept = [p for p in placements if p.printed_totals == best]
     cells: list[Value] = []
+    sources: list[int | None] = []
     ambiguous: set[int] = set()
     for col in range(width):
         values = {p.cells[col] for p in kept}
+        places = {p.sources[col] for p in kept}
         if len(values) == 1:
             cells.append(values.pop())
+            # Placements that agree on the value may take it from different printed copies (two 0s): any of them
+            # shows it printed.
+            printed = sorted(i for i in places if i is not None)
+            sources.append(printed[0] if printed else None)
         else:
             cells.append(None)
+            sources.append(None)
             ambiguous.add(col)
     inferred = frozenset(c for c in set().union(*(p.inferred for p in kept)) if cells[c] is not None)
-    readings = tuple(dict.fromkeys(p.cells for p in kept))
-    return Fitted(tuple(cells), inferred, frozenset(ambiguous), readings)
+    by_reading: dict[tuple[Value, ...], Placement] = {}
+    for p in kept:
+        by_reading.setdefault(p.cells, p)
+    readings = list(by_reading.values())
+    return Fitted(tuple(cells), inferred, frozenset(ambiguous), tuple(by_reading), tuple(sources),
+                  tuple(p.sources for p in readings), tuple(p.inferred for p in readings))
 
 
 def _placements(numbers: list[float | int], width: int, row: Row):
@@ -61,18 +79,19 @@ def _placements(numbers: list[float | int], width: int, row: Row):
         if comb(width, width - n) > _MAX_PLACEMENTS:
             return
         for missing in combinations(range(width), width - n):
-            it = iter(numbers)
-            cells = [None if col in missing else next(it) for col in range(width)]
-            yield _complete(cells, set(missing), row)
+            it = iter(range(n))
+            sources = [None if col in missing else next(it) for col in range(width)]
+            cells = [None if i is None else numbers[i] for i in sources]
+            yield _complete(cells, set(missing), row, tuple(sources))
     elif n > width:
         if comb(n, n - width) > _MAX_PLACEMENTS:
             return
         for extra in combinations(range(n), n - width):
-            cells = [v for i, v in enumerate(numbers) if i not in extra]
-            yield _complete(cells, set(), row)
+            sources = [i for i in range(n) if i not in extra]
+            yield _complete([numbers[i] for i in sources], set(), row, tuple(sources))
 
 
-def _complete(cells: list[Value], missing: set[int], row: Row) -> Placement | None:
+def _complete(cells: list[Value], missing: set[int], row: Row, sources: Sources = ()) -> Placement | None:
     """Recover single unknowns from the sum groups and check the rest; None when the arithmetic rules it out."""
     inferred: set[int] = set()
     progress = True
@@ -97,7 +116,7 @@ def _complete(cells: list[Value], missing: set[int], row: Row) -> Placement | No
         if not isclose(sum(cells[p] for p in parts), cells[total], abs_tol=1e-6):
             return None
     printed_totals = sum(1 for _, total in row.sums if total not in missing)
-    return Placement(tuple(cells), frozenset(inferred), printed_totals)
+    return Placement(tuple(cells), frozenset(inferred), printed_totals, sources)
 
 
 def _acceptable(value: float | int, row: Row) -> bool:
@@ -116,6 +135,7 @@ _MAX_RUN = 30  # digits in one row's runs: beyond this no cutting is tried
 class Split:
     cells: tuple[Value, ...] | None  # the one split the row's sums allow, or None
     ways: int  # how many splits satisfied the sums (0, 1 or more; -1: too many to try)
+    sources: Sources = ()  # for each column, the token its number was cut from
 
 
 def split_digits(tokens: list[tuple[str, Value]], row: Row) -> Split:
@@ -129,17 +149,21 @@ def split_digits(tokens: list[tuple[str, Value]], row: Row) -> Split:
         return Split(None, 0)
     if sum(len(tokens[i][0]) for i in cuttable) > _MAX_RUN:
         return Split(None, -1)
-    found: list[tuple[Value, ...]] = []
+    found: dict[tuple[Value, ...], Sources] = {}
     budget = [_MAX_CUTS]
     for parts in _distributions(extra, [len(tokens[i][0]) - 1 for i in cuttable]):
         pieces = {i: k for i, k in zip(cuttable, parts, strict=True)}
+        owners = tuple(i for i in range(len(tokens)) for _ in range(pieces.get(i, 0) + 1))
         for cut in _cuts([(text, value, pieces.get(i, 0)) for i, (text, value) in enumerate(tokens)], budget):
             placed = _complete(list(cut), set(), row)
-            if placed is not None and placed.cells not in found:
-                found.append(placed.cells)
+            if placed is not None:
+                found.setdefault(placed.cells, owners)
         if budget[0] < 0:
             return Split(None, -1)
-    return Split(found[0] if len(found) == 1 else None, len(found))
+    if len(found) == 1:
+        (cells, owners), = found.items()
+        return Split(cells, 1, owners)
+    return Split(None, len(found))
 
 
 def _distributions(extra: int, room: list[int]):

@@ -27,7 +27,9 @@ def resolve_by_columns(reads: dict[str, RowRead]) -> None:
                 continue
             winners = [r for r in read.readings if _violations(reads, key, r) == 0]
             if len(winners) == 1:
-                read.cells, read.readings = winners[0], ()
+                chosen = read.reading_sources[read.readings.index(winners[0])] if read.reading_sources else ()
+                read.sources = tuple(dict(s, how="column_sums") if s and s["how"] == "row_sum" else s for s in chosen)
+                read.cells, read.readings, read.reading_sources = winners[0], (), ()
                 for finding in read.findings:
                     if finding.rule == "cell_count":
                         finding.message = finding.message.split("; left null")[0] + "; placed by the column sums"

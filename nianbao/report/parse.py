@@ -53,7 +53,8 @@ def parse_document(doc: Document, source: str = "") -> dict:
     for read in [*active.values(), *apps.values(), *([review] if review else []), *strays]:
         findings.extend(read.findings)
     applications = {k: apps[k].as_dict() for k in (r.key for r in APPLICATION_ROWS) if k in apps}
-    findings.extend(recover_lost_row(applications))
+    recovered = recover_lost_row(applications)
+    findings.extend(recovered)
     applications = {k: applications[k] for k in (r.key for r in APPLICATION_ROWS) if k in applications}
     review_litigation = _review_dict(review)
     findings.extend(_missing_tables(active, applications, review))
@@ -77,7 +78,22 @@ def parse_document(doc: Document, source: str = "") -> dict:
         "applications": applications,
         "review_litigation": review_litigation,
         "findings": [f.as_dict() for f in findings],
+        "provenance": _provenance(active, apps, review, applications, recovered),
     }
+
+
+def _provenance(active, apps, review, applications, recovered) -> dict[str, dict]:
+    """Where each non-null cell was printed and how it was placed, keyed table.row.column."""
+    out: dict[str, dict] = {}
+    for table, reads in (("active_disclosure", active), ("applications", apps)):
+        for key, read in reads.items():
+            out.update(read.provenance(f"{table}.{key}"))
+    if review is not None:
+        out.update(review.provenance("review_litigation"))
+    for finding in recovered:
+        out.update({f"{finding.where}.{column}": {"how": "recovered_total"}
+                    for column, value in applications[finding.where.split(".", 1)[1]].items() if value is not None})
+    return out
 
 
 def _finding(rule: str, where: str, message: str) -> Finding:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from nianbao.document.model import CellRow, Finding
+from nianbao.document.model import CellRow, Finding, location
 from nianbao.report.align import fit, split_digits
 from nianbao.report.labels import heading_section, looks_like_label, matches_row, normalize
 from nianbao.report.numbers import Cell, read_cell
@@ -26,9 +26,23 @@ class RowRead:
     cells: tuple[Value, ...]
     findings: list[Finding] = field(default_factory=list)
     readings: tuple[tuple[Value, ...], ...] = ()  # placements still possible when cells were lost or added
+    # Where each column's value was printed and how it was placed (nianbao.template.PLACEMENTS), None for a null.
+    sources: tuple[dict | None, ...] = ()
+    reading_sources: tuple[tuple[dict | None, ...], ...] = ()  # the sources of each of the readings
 
     def as_dict(self) -> dict[str, Value]:
         return dict(zip(self.row.columns, self.cells, strict=True))
+
+    def provenance(self, prefix: str) -> dict[str, dict]:
+        """Each non-null cell's source, keyed prefix.column."""
+        return {f"{prefix}.{column}": source for column, value, source in zip(self.row.columns, self.cells,
+                                                                              self.sources, strict=False)
+                if value is not None and source is not None}
+
+
+def source_of(text: str, how: str) -> dict:
+    """How a cell's value was placed, with where its source printed it when the reader could say."""
+    return {"how": how, **(location(text) or {})}
 
 
 def read_rows(rows: list[list[str]], start: int, end: int, specs: tuple[Row, ...], where: str) -> dict[str, RowRead]:
@@ -118,6 +132,7 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
     findings: list[Finding] = []
     if len(cells) == width:
         values = tuple(_value(p, spec, where, findings) for _, p in cells)
+        sources = tuple(source_of(t, "read") if p.is_value else None for t, p in cells)
         blanks = [spec.columns[i] for i, (_, p) in enumerate(cells) if p.kind == "blank"]
         if blanks:
             findings.append(Finding("blank_cell", "info", where, f"left blank in the source: {', '.join(blanks)}"))
@@ -125,18 +140,31 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
             if p.kind == "text":
                 findings.append(Finding("unreadable_cell", "warning", f"{where}.{spec.columns[i]}",
                                         f"not a number: {text.strip()!r}"))
-        return RowRead(spec, values, findings)
+        return RowRead(spec, values, findings, sources=sources)
+    printed = [text for text, p in cells if p.is_value]
     numbers = [_value(p, spec, where, findings) for _, p in cells if p.is_value]
     if len(numbers) == width:  # the blanks were layout debris (empty merged columns), not cells
-        return RowRead(spec, tuple(numbers), findings)
+        return RowRead(spec, tuple(numbers), findings, sources=tuple(source_of(t, "read") for t in printed))
     if len(numbers) < width:
         tokens = [(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)), value)
-                  for (text, p), value in zip([c for c in cells if c[1].is_value], numbers, strict=True)]
+                  for text, value in zip(printed, numbers, strict=True)]
         if _run_together(tokens, width):
-            return _split_row(tokens, spec, where, findings)
+            return _split_row(tokens, printed, spec, where, findings)
     fitted = fit(numbers, spec)
     findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
-    return RowRead(spec, fitted.cells, findings, fitted.readings if len(fitted.readings) > 1 else ())
+    placed = [_placed(fitted.sources, fitted.inferred, printed)]
+    if len(fitted.readings) > 1:
+        placed += [_placed(s, inferred, printed)
+                   for s, inferred in zip(fitted.reading_sources, fitted.reading_inferred, strict=True)]
+        return RowRead(spec, fitted.cells, findings, fitted.readings, placed[0], tuple(placed[1:]))
+    return RowRead(spec, fitted.cells, findings, sources=placed[0])
+
+
+def _placed(sources, inferred: frozenset[int], printed: list[str]) -> tuple[dict | None, ...]:
+    """Each column of a row whose count was off: the printed number it was placed from by the row's own sum, or
+    recovered from that sum when it was not printed."""
+    return tuple(source_of(printed[i], "row_sum") if i is not None else
+                 {"how": "recovered_row_sum"} if col in inferred else None for col, i in enumerate(sources))
 
 
 def _run_together(tokens: list[tuple[str, Value]], width: int) -> bool:
@@ -146,7 +174,8 @@ def _run_together(tokens: list[tuple[str, Value]], width: int) -> bool:
     return any(len(run) >= 6 for run in runs) or (len(tokens) == 1 and len(runs) == 1 and len(runs[0]) >= width)
 
 
-def _split_row(tokens: list[tuple[str, Value]], spec: Row, where: str, findings: list[Finding]) -> RowRead:
+def _split_row(tokens: list[tuple[str, Value]], printed: list[str], spec: Row, where: str,
+               findings: list[Finding]) -> RowRead:
     """Cut the only way the row's sums allow (a warning that says so), else leave the row unread (an error that
     says why): never a lost-cells reading of one huge number."""
     split = split_digits(tokens, spec)
@@ -154,7 +183,8 @@ def _split_row(tokens: list[tuple[str, Value]], spec: Row, where: str, findings:
     if split.cells is not None:
         findings.append(Finding("digits_split", "warning", where, f"numbers printed run together ({runs}) split as "
                                 f"{' '.join(str(v) for v in split.cells)}: the only split the row's sums allow"))
-        return RowRead(spec, split.cells, findings)
+        return RowRead(spec, split.cells, findings,
+                       sources=tuple(source_of(printed[i], "digits_split") for i in split.sources))
     why = "no split" if split.ways == 0 else "too many splits to try" if split.ways < 0 else f"{split.ways} splits"
     findings.append(Finding("digits_run_together", "error", where, f"numbers printed run together ({runs}): "
                             f"{why} of them satisfies the row's sums, so the row is left unread"))

@@ -33,13 +33,17 @@ def table_rows(report: dict) -> dict[int, list[list[str]]]:
 def render_text(report: dict, *, layout: str = "tabs") -> bytes:
     """layout "tabs": one table row a line, cells tab-separated; "lines": every cell on its own line; "markdown":
     pipe tables as PDF-to-markdown converters write them, each under a rule row; "markdown-br": the same with long
-    labels broken inside their cells by <br>, as converters keep a cell's line breaks."""
+    labels broken inside their cells by <br>, as converters keep a cell's line breaks; "markdown-split": the same
+    with table 三's rows broken in two as converters break rows at a cell's line break: a long label's first part
+    alone on a row and the rest with the numbers on the next, or a row's last numbers on a row of their own."""
     lines = [report["title"], ""]
     tables = table_rows(report)
     for number, heading in enumerate(_HEADINGS, start=1):
         lines.append(heading)
         lines.extend(report["sections"].get(number, []))
         rows = tables.get(number, [])
+        if layout == "markdown-split" and number == 3:
+            rows = [part for k, row in enumerate(rows) for part in _split_row(row, k)]
         if layout.startswith("markdown"):
             lines.extend(_markdown(rows, broken=layout == "markdown-br"))
             continue
@@ -58,6 +62,20 @@ def _markdown(rows: list[list[str]], broken: bool) -> list[str]:
         return "| " + " | ".join(cells) + " |"
 
     return ["", line(rows[0]), "|" + "---|" * width, *map(line, rows[1:]), ""]
+
+
+def _split_row(row: list[str], k: int) -> list[list[str]]:
+    """A row of table 三 as a converter breaks it: every long label in two rows (its first part alone), and every
+    third row's last three numbers moved onto a row of their own in their columns."""
+    label, values = row[0], row[1:]
+    if len(values) < 7 or not label:
+        return [row]
+    if len(label) > 14:
+        half = len(label) // 2
+        return [[label[:half]] + [""] * len(values), [label[half:], *values]]
+    if k % 3 == 0:
+        return [[label, *values[:-3], "", "", ""], ["", *[""] * (len(values) - 3), *values[-3:]]]
+    return [row]
 
 
 def _broken(cell: str) -> str:
