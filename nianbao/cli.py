@@ -586,22 +586,27 @@ def correct(report: Annotated[str, typer.Argument(metavar="REPORT", help="The re
     """Store a person's correction of one cell beside the parsed value (never over it). Exports, the audit and
     `show` use it while the report's bytes stay the same; a new version makes it stale."""
     import getpass
+    import re
 
     from sqlalchemy.orm import Session
 
-    from nianbao.report.numbers import read_cell
     from storage.corrections import add_correction
     from storage.evidence_reads import find_report
 
-    number = None if value.strip().lower() in ("null", "blank") else read_cell(value).value
-    if number is None and value.strip().lower() not in ("null", "blank"):
-        fail(f"{value!r} is not a number (give null for a blank cell)", 2)
+    blank = value.strip().lower() in ("null", "blank")
+    if not blank and not re.fullmatch(r"[+-]?\d{1,13}(\.\d{1,6})?", value.strip()):
+        fail(f"{value!r} is not a number (digits, as printed in the report's unit; null for a blank cell)", 2)
+    number = None if blank else float(value) if "." in value else int(value)
+    try:
+        who = by or getpass.getuser()
+    except (KeyError, OSError):
+        fail("cannot tell who corrects: give --by NAME", 2)
     with database(db) as engine, Session(engine) as session:
         found = find_report(session, report)
         if found is None:
             fail(f"no stored report {report!r} (give its id or AGENCY/YEAR; `nianbao review` lists ids)")
         try:
-            made = add_correction(session, found, cell, number, note, by or getpass.getuser())
+            made = add_correction(session, found, cell, number, note, who)
         except ValueError as exc:
             fail(str(exc), 2)
         session.commit()

@@ -11,8 +11,6 @@ import base64
 import io
 from html import escape
 
-from lxml import etree
-
 from nianbao.document import sniff
 from nianbao.show import LEGEND, TableView, describe, shown_value, table_views
 
@@ -85,16 +83,17 @@ def _source(report: dict, document: bytes | None) -> str:
     places = {key: s for key, s in (report.get("provenance") or {}).items() if len(s) > 1}
     if document is None:
         return "<p>the original is not stored</p>"
+    if not places:
+        return "<p>no cell of this report has a place in its source</p>"
     kind = sniff(document)
-    if kind == "pdf":
-        return _pdf_pages(document, places)
-    if kind == "docx":
-        return _docx_tables(document, places)
-    if kind == "html":
-        return _html_tables(document, places)
-    if all("line" in s for s in places.values()):
-        return _text_lines(document, places)
-    return "<p>" + escape(f"the source is {kind}; each value's place is in its tooltip") + "</p>"
+    drawers = {"pdf": _pdf_pages, "docx": _docx_tables, "html": _html_tables, "text": _text_lines}
+    if kind not in drawers or (kind == "docx" and not all("table" in s for s in places.values())):
+        return "<p>" + escape(f"the source is {kind}; each value's place is in its tooltip") + "</p>"
+    try:
+        return drawers[kind](document, places)
+    except Exception as exc:  # a stored original that no longer draws (a damaged PDF): say so, keep the tables
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return "<p>" + escape(f"the source could not be drawn: {reason}") + "</p>"
 
 
 def _pdf_pages(data: bytes, places: dict[str, dict]) -> str:
@@ -109,13 +108,17 @@ def _pdf_pages(data: bytes, places: dict[str, dict]) -> str:
     try:
         for number in sorted(by_page)[:MAX_PAGES]:
             page = pdf[number - 1]
-            height = page.get_height()
+            # The boxes are in pdfminer's space, whose origin is the MediaBox's corner; pdfium draws the CropBox.
+            media_left, media_bottom = page.get_mediabox()[:2]
+            crop_left, _, _, crop_top = page.get_cropbox()
+            left, top = media_left - crop_left, crop_top - media_bottom
             image = page.render(scale=SCALE).to_pil()
             png = io.BytesIO()
             image.save(png, format="PNG", optimize=True)
             boxes = "".join(
                 f'<a class=box id="src-{escape(key)}" href="#cell-{escape(key)}" data-cell="{escape(key)}" '
-                f'title="{escape(key)}" style="left:{x0 * SCALE - 2:.1f}px;top:{(height - y1) * SCALE - 2:.1f}px;'
+                f'title="{escape(key)}" style="left:{(left + x0) * SCALE - 2:.1f}px;'
+                f'top:{(top - y1) * SCALE - 2:.1f}px;'
                 f'width:{(x1 - x0) * SCALE + 4:.1f}px;height:{(y1 - y0) * SCALE + 4:.1f}px"></a>'
                 for key, (x0, y0, x1, y1) in by_page[number])
             src = base64.b64encode(png.getvalue()).decode()
@@ -132,9 +135,9 @@ def _marked(places: dict[str, dict]) -> dict[tuple, str]:
 
 
 def _html_tables(data: bytes, places: dict[str, dict]) -> str:
-    from nianbao.document.html import decode_html, table_rows
+    from nianbao.document.html import decode_html, parse_page, table_rows
 
-    root = etree.fromstring(decode_html(data), etree.HTMLParser())
+    root, _ = parse_page(decode_html(data))  # as the reader parsed it, so its tables are counted alike
     tables = list(root.iter("table")) if root is not None else []
     marked = _marked(places)
 
@@ -150,6 +153,9 @@ def _docx_tables(data: bytes, places: dict[str, dict]) -> str:
     import docx
     from docx.oxml.ns import qn
 
+    from nianbao.document.docx import check_package
+
+    check_package(data)  # the reader's limits: a forged package never inflates here either
     body = docx.Document(io.BytesIO(data)).element.body
     tables = list(body.iter(qn("w:tbl")))
     marked = _marked(places)

@@ -12,7 +12,7 @@ from storage.db import in_chunks
 from storage.models import Agency, Document, ListingPage, Report, ReportVersion, SiteOutcome
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_REPORT = re.compile(r"(?P<id>\d+)|(?P<agency>[^/]+)/(?P<year>\d{4})")
+_REPORT = re.compile(r"(?P<id>\d{1,18})|(?P<agency>[^/]+)/(?P<year>\d{4})")  # ids fit a BIGINT
 
 
 def find_agency(session: Session, agency_id: str) -> Agency | None:

@@ -72,7 +72,8 @@ def _text_field(data: bytes, line: int, field: int | None) -> str:
 
 def _ofd_object(data: bytes, page_number: int, boundary: list[float]) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        pages = sorted(n for n in archive.namelist() if n.endswith("Content.xml"))
+        pages = sorted((n for n in archive.namelist() if n.endswith("Content.xml")),
+                       key=lambda n: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", n)])
         page = etree.fromstring(archive.read(pages[page_number - 1]))
     for obj in page.iter("{*}TextObject"):
         if [float(v) for v in obj.get("Boundary").split()] == boundary:

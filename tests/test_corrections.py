@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -163,16 +164,32 @@ def test_exports_mark_corrections(three_crawls, tmp_path):
 def test_bad_corrections_are_one_line_errors(three_crawls):
     db_url, _ = three_crawls
     cases = [
-        ((REPORT, "applications.bogus.total", "1"), "applications.bogus is not a row of the format"),
+        ((REPORT, "applications.bogus.total", "1"), "applications.bogus is not a row of the 2021 format"),
+        ((REPORT, "active_disclosure.licensing.prior_year", "1"), "not a column of that row; one of decisions"),
         ((REPORT, "applications.new", "1"), "a cell is TABLE.ROW.COLUMN"),
         ((REPORT, "applications.new.total", "many"), "'many' is not a number"),
+        ((REPORT, "applications.new.total", "5000元"), "'5000元' is not a number"),
+        ((REPORT, "applications.new.total", "-5"), "applications.new.total cannot be negative"),
+        ((REPORT, "applications.new.total", "3.5"), "is a count: a whole number"),
         (("no-such/2024", "applications.new.total", "1"), "no stored report 'no-such/2024'"),
+        (("9" * 40, "applications.new.total", "1"), "no stored report"),
     ]
     for args, message in cases:
-        result = runner.invoke(app, ["correct", *args, "--note", "x", "--db", db_url])
+        result = runner.invoke(app, ["correct", "--note", "x", "--db", db_url, "--", *args])  # "--": for "-5"
         assert result.exit_code != 0 and result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     result = runner.invoke(app, ["correct", REPORT, "applications.new.total", "1", "--note", " ", "--db", db_url])
     assert result.exit_code == 2 and "needs a note" in result.stderr
+
+
+def test_a_row_the_parse_did_not_read_is_exported_whole(three_crawls):
+    db_url, states = three_crawls
+    assert "other_handling" not in states["parsed"]["applications"]
+    nianbao("correct", REPORT, "applications.other_handling.total", "0", "--note", "printed as one row",
+            "--db", db_url)
+    row = _report(db_url)["applications"]["other_handling"]
+    assert list(row) == ["natural_person", "commercial", "research", "public_welfare", "legal_service", "other_org",
+                         "total"]
+    assert row["total"] == 0 and set(list(row.values())[:-1]) == {None}
 
 
 def test_review_lists_reports_worst_first(three_crawls):
@@ -183,3 +200,33 @@ def test_review_lists_reports_worst_first(three_crawls):
     assert all(i["errors"] or i["stale"] or i["inferred"] for i in items)
     table = nianbao("review", "--db", db_url)
     assert table.splitlines()[0].startswith("report\tagency\tyear\terrors")
+
+
+def test_a_corrected_inferred_cell_leaves_the_review_count(tmp_path):
+    """A person who corrected a cell the parser placed by arithmetic has looked at it."""
+    from sqlalchemy.orm import Session
+
+    from nianbao.report.parse import parse_file
+    from storage.db import upgrade
+    from storage.documents import store_document
+    from storage.reports import upsert_report
+
+    seed = Path(__file__).parent / "data" / "seeds" / "tuoli-county-2024.txt"
+    parsed = parse_file(seed)
+    db_url = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        sha = store_document(session, seed.read_bytes(), content_type="text/plain")
+        upsert_report(session, agency_id=None, agency_name="托里县人民政府", year=2024, source_url="http://x/r.txt",
+                      document_sha256=sha, parsed=parsed)
+        session.commit()
+    engine.dispose()
+    (before,) = json.loads(nianbao("review", "--format", "json", "--db", db_url))
+    key = next(k for k, e in parsed["provenance"].items() if e["how"] != "read")
+    assert before["inferred"] == sum(e["how"] != "read" for e in parsed["provenance"].values()) > 0
+    table, row, column = key.split(".")
+    nianbao("correct", f"{before['report_id']}", key, str(parsed[table][row][column]), "--note", "checked: right",
+            "--db", db_url)
+    (after,) = json.loads(nianbao("review", "--format", "json", "--db", db_url))
+    assert after["inferred"] == before["inferred"] - 1 and after["stale"] == 0

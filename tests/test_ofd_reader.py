@@ -4,13 +4,16 @@ parse back cell for cell; a broken or oversized OFD is one unreadable-document r
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 
 from nianbao.document import UnreadableInput, read_document, sniff
+from nianbao.report.numbers import read_cell
 from nianbao.report.parse import parse_file
 from tests.parse_helpers import mismatches, rules
+from tests.provenance_source import Source
 from tests.render.ofd import render_ofd
 from tests.render.report_data import SEED_NAMES, seed_report
 
@@ -76,3 +79,25 @@ def test_a_report_published_as_an_ofd_attachment_is_crawled_and_read(tmp_path):
     expected = seed_report("hatu-town-2024")
     assert (stored["agency_id"], stored["status"]) == ("x-ofd", "ok")
     assert mismatches(stored, {**expected, "title": stored["title"]}, blanks_null=False) == []
+
+
+def test_line_breaks_inside_a_text_object_keep_every_cell_on_its_page(tmp_path):
+    """A text code may hold a line or paragraph separator; the lines (and the cells' places) must not shift."""
+    report = seed_report("hatu-town-2024")
+    path = render_ofd(report, tmp_path / "report.ofd")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    first = "Doc_0/Pages/Page_1/Content.xml"
+    # The first label on the page: separators between its characters.
+    files[first] = re.sub(r"(<ofd:TextCode[^>]*>)([^<0-9]{2})([^<]+)<", r"\1\2&#x2028;\3&#10;&#x85;<",
+                          files[first].decode(), count=1).encode()
+    assert b"&#x2028;" in files[first]
+    broken = tmp_path / "broken.ofd"
+    broken.write_bytes(_zip(files))
+    parsed = parse_file(broken)
+    assert mismatches(parsed, report, blanks_null=False) == []
+    source = Source(broken)
+    for key, entry in parsed["provenance"].items():
+        table, row, column = key.split(".")
+        place = {k: v for k, v in entry.items() if k != "how"}
+        assert read_cell(source.text_at(place)).value == parsed[table][row][column], (key, place)

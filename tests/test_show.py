@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from nianbao.cli import app
 from nianbao.report.numbers import read_cell
-from nianbao.report.parse import parse_file
+from nianbao.report.parse import parse_bytes, parse_file
 from storage.db import make_engine, upgrade
 from storage.documents import store_document
 from storage.reports import upsert_report
@@ -138,6 +138,36 @@ def test_pdf_page_renders_in_chromium_with_a_box_on_every_printed_value(stored, 
         assert all(abs(c - m) < 60 for c, m in zip(border, MAGENTA, strict=True)), (b, border)
         inside = [image.getpixel((x, y)) for x in range(x0 + 3, x1 - 3) for y in range(y0 + 3, y1 - 3)]
         assert any(max(p) < 120 for p in inside), b  # the printed digit under the box: dark pixels
+
+
+def _store(db: str, name: str, data: bytes, parsed: dict) -> int:
+    engine = make_engine(db)
+    with Session(engine) as session:
+        sha = store_document(session, data, content_type=None)
+        upsert_report(session, agency_id=None, agency_name=name, year=2024, source_url=f"http://127.0.0.2/{name}",
+                      document_sha256=sha, parsed=parsed)
+        session.commit()
+    engine.dispose()
+    return next(r["report_id"] for r in json.loads(nianbao("export", "--db", db)) if r["agency_name"] == name)
+
+
+def test_a_page_with_an_xml_declaration_is_drawn_as_the_reader_read_it(stored, tmp_path):
+    db, _ = stored
+    page = b'<?xml version="1.0" encoding="utf-8"?>\n' + FORMS["html"]("tuoli-county-2024", tmp_path).read_bytes()
+    report_id = _store(db, "xml县人民政府", page, parse_bytes(page, name="r.html"))
+    out = tmp_path / "show.html"
+    nianbao("show", str(report_id), "--format", "html", "--out", str(out), "--db", db)
+    report = json.loads(nianbao("show", str(report_id), "--format", "json", "--db", db))
+    source = lxml.html.fromstring(out.read_text(encoding="utf-8")).xpath('//div[@class="source"]')[0]
+    assert {el.get("data-cell") for el in source.xpath(".//*[@data-cell]")} == set(_placed(report)) != set()
+
+
+def test_a_damaged_original_still_shows_its_tables(stored, tmp_path):
+    db, _ = stored
+    path = FORMS["pdf"]("tuoli-county-2024", tmp_path)
+    report_id = _store(db, "damaged县人民政府", path.read_bytes()[:2000], parse_file(path))
+    shown = nianbao("show", str(report_id), "--format", "html", "--db", db)
+    assert "the source could not be drawn: " in shown and "一、本年新收政府信息公开申请数量" in shown
 
 
 def test_unknown_reports_are_one_line_errors(stored):

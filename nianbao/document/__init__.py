@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nianbao.document.model import SPANNED, Document, Finding, Paragraph, Table, UnreadableInput
+from nianbao.document.model import (
+    SPANNED,
+    Document,
+    Finding,
+    Paragraph,
+    Table,
+    UnreadableInput,
+    located,
+    location,
+    relocate,
+)
 
 __all__ = ["SPANNED", "Document", "Finding", "Paragraph", "Table", "UnreadableInput", "read_document", "sniff"]
 
@@ -61,7 +71,10 @@ def read_document(source: Path | bytes, name: str = "", url: str | None = None) 
         from nianbao.document.docx import read_docx
         from nianbao.document.office import convert_to_docx
 
-        return read_docx(convert_to_docx(data, Path(name).suffix or ".doc"))
+        doc = read_docx(convert_to_docx(data, Path(name).suffix or ".doc"))
+        # Places in the Word file LibreOffice made of it, not in the original's own structure: said so.
+        relocate(doc, lambda text: located(text, converted="docx") if location(text) else text)
+        return doc
     if kind == "ofd":
         from nianbao.document.ofd import read_ofd
 

@@ -39,7 +39,7 @@ _CHUNK = 2**20
 def read_docx(data: bytes) -> Document:
     """The document's body as blocks; meta["title"] from the core properties when it names the report."""
     try:
-        _check_package(data)
+        check_package(data)
         document = docx.Document(io.BytesIO(data))
     except (
         PackageNotFoundError,
@@ -63,7 +63,7 @@ def read_docx(data: bytes) -> Document:
     return doc
 
 
-def _check_package(data: bytes) -> None:
+def check_package(data: bytes) -> None:
     """Refuse a package that would inflate past the limits; the sizes its headers declare are checked first, then
     every part is inflated once, a chunk at a time, to prove that it inflates to no more than it declares."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:

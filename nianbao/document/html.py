@@ -41,7 +41,7 @@ _TABLE_NUMBER = "data-nianbao-table"  # a table's place among the page's tables,
 def read_html(data: bytes, url: str | None = None) -> Document:
     """The report body of a web page as blocks, its metadata fields and its attachment links (absolute with url)."""
     doc = Document()
-    root, doc.findings = _parse(decode_html(data))
+    root, doc.findings = parse_page(decode_html(data))
     if root is None:
         doc.findings.append(_no_text("the page holds no HTML elements"))
         return doc
@@ -115,7 +115,7 @@ def _declared_encoding(head: bytes) -> str | None:
     return None if name in UNPROVEN_CHARSETS else name
 
 
-def _parse(text: str) -> tuple[etree._Element | None, list[Finding]]:
+def parse_page(text: str) -> tuple[etree._Element | None, list[Finding]]:
     """The page's tree, read again without wrapper elements (with a finding) when it nests too deep for libxml2."""
     # lxml refuses str input that still carries an XML encoding declaration; control characters are never text.
     text = _CONTROL.sub("", _XML_DECLARATION.sub("", text, count=1))

@@ -100,5 +100,15 @@ class Document:
         return "\n".join(lines)
 
 
+def relocate(doc: Document, move) -> None:
+    """Every cell and paragraph of doc given `move(text)` in its place: a reader that read through an intermediate
+    form (OFD as text, DOC as DOCX) says where the original printed it."""
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            block.text = move(block.text)
+        else:
+            block.rows = [[c if c is SPANNED else move(c) for c in row] for row in block.rows]
+
+
 class UnreadableInput(Exception):
     """The input is not a report file that can be read (corrupt, empty, wrong type, converter missing)."""

@@ -6,18 +6,20 @@ blank cell prints nothing, so only the others' positions say where it was). The 
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from io import BytesIO
 
 from lxml import etree
 
-from nianbao.document.model import Document, Paragraph, Table, UnreadableInput, located, location
+from nianbao.document.model import Document, UnreadableInput, located, location, relocate
 from nianbao.document.text import read_text
 
 MAX_UNPACKED = 200 * 2**20  # an archive that unpacks to more than this is no report (a ZIP bomb)
 MAX_ENTRIES = 10000
 SAME_LINE = 1.5  # mm: text objects this close in height are one line
 SAME_COLUMN = 2.0  # mm: cell starts this close are one column
+_BREAKS = re.compile("[\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")  # what str.splitlines breaks on, and tabs
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -66,16 +68,12 @@ def _place_on_pages(doc: Document, places: list[list[dict]]) -> None:
         at = location(text)
         if not at or "line" not in at:
             return text
-        fields = places[at["line"] - 1]
+        fields = places[at["line"] - 1] if at["line"] <= len(places) else []
         field = at.get("field", 0)
         place = fields[field] if field < len(fields) else None
         return _at(text, place) if place else str(text)
 
-    for block in doc.blocks:
-        if isinstance(block, Paragraph):
-            block.text = on_page(block.text)
-        elif isinstance(block, Table):
-            block.rows = [[None if c is None else on_page(c) for c in row] for row in block.rows]
+    relocate(doc, on_page)
 
 
 def _at(text: str, place: dict) -> str:
@@ -90,10 +88,10 @@ def _page_lines(page: etree._Element, number: int) -> list[tuple[str, list[dict]
         boundary = [float(v) for v in (obj.get("Boundary") or "0 0 0 0").split()[:4]]
         x0, y0 = boundary[:2]
         for code in obj.iter("{*}TextCode"):
-            if code.text and code.text.strip():
+            text = _one_line(code.text or "")
+            if text:
                 place = {"page": number, "boundary": boundary}
-                pieces.append((y0 + float(code.get("Y") or 0), x0 + float(code.get("X") or 0), code.text.strip(),
-                               place))
+                pieces.append((y0 + float(code.get("Y") or 0), x0 + float(code.get("X") or 0), text, place))
     rows: list[list[tuple[float, str, dict]]] = []
     last_y = None
     for y, x, text, place in sorted(pieces, key=lambda p: p[:3]):
@@ -102,6 +100,12 @@ def _page_lines(page: etree._Element, number: int) -> list[tuple[str, list[dict]
         rows[-1].append((x, text, place))
         last_y = y
     return _with_columns([sorted(row, key=lambda c: c[:2]) for row in rows])
+
+
+def _one_line(text: str) -> str:
+    """A text code's text on one line: a tab, or a character str.splitlines breaks on, would break the lines that
+    read_text reads back (and their places)."""
+    return _BREAKS.sub(" ", text).strip()
 
 
 def _with_columns(rows: list[list[tuple[float, str, dict]]]) -> list[tuple[str, list[dict]]]:

@@ -53,13 +53,11 @@ def fit(numbers: list[float | int], row: Row) -> Fitted:
     ambiguous: set[int] = set()
     for col in range(width):
         values = {p.cells[col] for p in kept}
-        places = {p.sources[col] for p in kept}
         if len(values) == 1:
             cells.append(values.pop())
-            # Placements that agree on the value may take it from different printed copies (two 0s): any of them
-            # shows it printed.
-            printed = sorted(i for i in places if i is not None)
-            sources.append(printed[0] if printed else None)
+            # Placements that agree on the value may take it from different printed copies (two 0s): the first
+            # placement's, for every column, so that no two columns point at one printed number.
+            sources.append(kept[0].sources[col])
         else:
             cells.append(None)
             sources.append(None)
