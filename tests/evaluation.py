@@ -1,7 +1,8 @@
 """The scored evaluation: every cell of every report file the project has, read by the parser and compared with the
 hand-checked values (tests/data/seeds/expected, scored as tests/data/tools/check_parse.py scores them). The corpus is
 the seed texts as they came, and each seed rendered into every form the project can make: text (tab rows, a cell a
-line, markdown pipe tables plain and with labels broken inside cells, a crawler's header block), Word-like PDF (plain
+line, markdown pipe tables plain, with labels broken inside cells and with rows broken in two, a crawler's header
+block), Word-like PDF (plain
 and with a table split across pages), DOCX, OFD, HTML with site chrome, GBK HTML with no charset. Scores are pinned in
 tests/data/evaluation_baseline.json; tests/test_evaluation.py fails when one drops, bench/evaluate.py prints them and
 writes the baseline (--write-baseline) after an improvement."""
@@ -54,6 +55,8 @@ FORMS: dict[str, Callable[[str, Path], Path]] = {
     "text-lines": lambda name, folder: _write(folder / "l.txt", render_text(seed_report(name), layout="lines")),
     "markdown": lambda name, folder: _write(folder / "m.md", render_text(seed_report(name), layout="markdown")),
     "markdown-br": lambda name, folder: _write(folder / "b.md", render_text(seed_report(name), layout="markdown-br")),
+    "markdown-split": lambda name, folder: _write(folder / "s.md",
+                                                  render_text(seed_report(name), layout="markdown-split")),
     "pdf": lambda name, folder: render_pdf(seed_report(name), folder / "r.pdf"),
     "pdf-split-table": lambda name, folder: render_pdf(seed_report(name), folder / "s.pdf", split_table=True),
     "docx": lambda name, folder: render_docx(seed_report(name), folder / "r.docx"),

@@ -60,7 +60,7 @@ def read_rows(rows: list[list[str]], start: int, end: int, specs: tuple[Row, ...
             r += 1
             continue
         col, spec = hit
-        values, next_row = _values_after(rows, r, col, end, specs)
+        values, next_row = _values_after(rows, r, col, end, specs, len(spec.columns))
         if values:
             found[spec.key] = fit_row(values, spec, f"{where}.{spec.key}")
         r = next_row
@@ -86,12 +86,12 @@ def _label_in_row(cells: list[str], specs: tuple[Row, ...], found: dict) -> tupl
     return None
 
 
-def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...]) -> tuple[list[str], int]:
+def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...], width: int) -> tuple[list[str], int]:
     """The value cells of the row labelled at rows[r][col], and the index of the next row to look at."""
     same_row = rows[r][col + 1:]
     exact = getattr(rows[r], "exact", True)
     if any(read_cell(c).is_value for c in same_row):
-        return CellRow(same_row, exact), r + 1
+        return (CellRow(same_row, exact), r + 1) if exact else _continued(rows, r, end, same_row, width)
     if exact and len(same_row) > 1 and all(not c.strip() for c in same_row):
         return CellRow(same_row, exact), r + 1  # printed with every cell left blank: nulls, not a lost row
     values: list[str] = []
@@ -106,6 +106,20 @@ def _values_after(rows, r: int, col: int, end: int, specs: tuple[Row, ...]) -> t
         values.extend(c for c, p in zip(cells, parsed, strict=True) if p.is_value)
         i += 1
     return CellRow(values, exact=False), i
+
+
+def _continued(rows, r: int, end: int, cells: list[str], width: int) -> tuple[CellRow, int]:
+    """A text row (tabs, markdown) with too few numbers, and the rows of numbers alone that follow it, as long as
+    they still fit the row: a converter broke the printed row in two at a cell's line break."""
+    count = sum(read_cell(c).is_value for c in cells)
+    i = r + 1
+    while count < width and i < end and not getattr(rows[i], "exact", True):
+        parsed = [read_cell(c) for c in rows[i]]
+        more = sum(p.is_value for p in parsed)
+        if not more or count + more > width or any(p.kind == "text" for p in parsed):
+            break
+        cells, count, i = [*cells, *rows[i]], count + more, i + 1
+    return CellRow(cells, exact=False), i
 
 
 def _starts_other_row(cells: list[str], specs: tuple[Row, ...]) -> bool:
