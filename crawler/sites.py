@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from nianbao.template import LEVELS
 from storage.registry import list_agencies
 
 # Higher ranks own a shared listing page: a county site lists its departments' and towns' reports.
-LEVEL_RANK = {"province": 5, "prefecture": 4, "county": 3, "township": 2, "department": 1}
+LEVEL_RANK = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}  # province 5 … department 1
 
 
 @dataclass(frozen=True)

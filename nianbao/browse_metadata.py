@@ -12,7 +12,7 @@ from nianbao.template import (
     APPLICATION_ROWS,
     REVIEW_COLUMN_LABELS,
     REVIEW_GROUPS,
-    SECTIONS,
+    TABLE_TITLES,
 )
 
 TITLE = "政府信息公开工作年度报告 · nianbao"
@@ -21,8 +21,6 @@ DESCRIPTION = ("登记单位、年报及其各版本、统计表数字，以及�
 
 # The three tables of a report by their storage key: the section that prints them, row and column labels. Where
 # the 2019 and 2021 formats share a row key, the 2021 label is shown.
-TABLE_TITLES = {"active_disclosure": SECTIONS[1].title, "applications": SECTIONS[2].title,
-                "review_litigation": SECTIONS[3].title}
 ROW_LABELS = {
     "active_disclosure": {row.key: row.label for row in (*ACTIVE_2019, *ACTIVE_2021)},
     "applications": {row.key: row.label for row in APPLICATION_ROWS},

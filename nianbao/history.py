@@ -59,13 +59,14 @@ def _version_lines(version: StoredVersion, before: StoredVersion | None) -> list
                  f"against v{version.changes['from_version']}: {summary(version.changes)}")
     for table, row, column, old, new in version.changes["cells"]:
         label = CELL_LABELS.get((table, row, column), f"{table}.{row}.{column}")
-        lines.append(f"      {label}: {_value(old)} → {_value(new)}")
+        lines.append(f"      {label}: {shown_value(old)} → {shown_value(new)}")
     if before is not None:
         lines += [f"      {line}" for line in text_diff(before.text, version.text) if line[:3] not in ("---", "+++")]
     return lines
 
 
-def _value(value) -> str:
+def shown_value(value) -> str:
+    """A stored cell as a person reads it: （空） for a blank, whole numbers without a decimal point."""
     if value is None:
         return "（空）"
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

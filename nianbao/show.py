@@ -14,7 +14,8 @@ from nianbao.template import (
     REVIEW_COLUMN_LABELS,
     REVIEW_COLUMNS,
     REVIEW_GROUPS,
-    SECTIONS,
+    TABLE_TITLES,
+    TABLES,
     TEMPLATES,
 )
 
@@ -88,13 +89,11 @@ def table_views(report: dict) -> list[TableView]:
                          for r in APPLICATION_ROWS if r.key in (report.get("applications") or {}))
     review = tuple((label, tuple(cell("review_litigation", group, c) for c in REVIEW_COLUMNS))
                    for group, label in REVIEW_GROUPS)
-    return [
-        TableView("active_disclosure", SECTIONS[1].title, tuple(ACTIVE_COLUMN_LABELS[c] for c in active_columns),
-                  active),
-        TableView("applications", SECTIONS[2].title, tuple(APPLICANT_COLUMN_LABELS.values()), applications),
-        TableView("review_litigation", SECTIONS[3].title, tuple(REVIEW_COLUMN_LABELS[c] for c in REVIEW_COLUMNS),
-                  review),
-    ]
+    columns = {"active_disclosure": tuple(ACTIVE_COLUMN_LABELS[c] for c in active_columns),
+               "applications": tuple(APPLICANT_COLUMN_LABELS.values()),
+               "review_litigation": tuple(REVIEW_COLUMN_LABELS[c] for c in REVIEW_COLUMNS)}
+    rows = {"active_disclosure": active, "applications": applications, "review_litigation": review}
+    return [TableView(key, TABLE_TITLES[key], columns[key], rows[key]) for key in TABLES]
 
 
 def shown_value(cell: CellView | None) -> str:

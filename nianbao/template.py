@@ -8,7 +8,7 @@ keywords below are written in that normalized form: ASCII brackets, no spaces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -250,6 +250,25 @@ PLACEMENTS: dict[str, str] = {
 INFERRED_PLACEMENTS = frozenset(PLACEMENTS) - {"read"}
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something noticed about a report, in the shape of the parse JSON's findings: by a reader (about the file), the
+    parser (its tables), the crawl or the audit (the report among the others). Made with `Finding.of`, it has its
+    rule's severity; one read back from storage keeps the severity it was stored with."""
+
+    rule: str
+    severity: str
+    where: str
+    message: str
+
+    @classmethod
+    def of(cls, rule: str, where: str, message: str) -> Finding:
+        return cls(rule, RULES[rule].severity, where, message)
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "where": self.where, "message": self.message}
+
+
 def rule_label(code: str) -> str:
     """The rule's Chinese name; an unknown code (a finding of an older or newer parser) stands for itself."""
     rule = RULES.get(code)
@@ -260,12 +279,40 @@ def rule_label(code: str) -> str:
 class Template:
     name: str
     active_rows: tuple[Row, ...]
-    application_rows: tuple[Row, ...] = APPLICATION_ROWS
+    application_rows: tuple[Row, ...] = APPLICATION_ROWS  # the same in both formats
     review_row: Row = REVIEW_ROW
-    sections: tuple[Section, ...] = field(default=SECTIONS)
 
 
 TEMPLATES: dict[str, Template] = {
     "2021": Template("2021", ACTIVE_2021),
     "2019": Template("2019", ACTIVE_2019),
+}
+
+
+# ---- The words the rest of nianbao judges by ----------------------------------------------------------------------
+# The parse JSON's three tables, by key, with the section titles the exports head them with.
+TABLES: tuple[str, ...] = ("active_disclosure", "applications", "review_litigation")
+TABLE_TITLES: dict[str, str] = {table: SECTIONS[number].title for table, number in zip(TABLES, (1, 2, 3), strict=True)}
+# Agency levels (the registry's `level`), highest first.
+LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "department")
+LEVEL_LABELS: dict[str, str] = {
+    "province": "省级", "prefecture": "地市级", "county": "县级", "township": "乡镇", "department": "部门",
+}
+# A large government reporting nothing at all is suspect (all_zero); a town or a small department may truly have none.
+ALL_ZERO_LEVELS = frozenset({"county", "prefecture"})
+# A crawl's outcome at one listing page. Only the proving two show that a report not found is really absent;
+# "incomplete": the run that took the site did not finish it (it died, or could not store).
+SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
+SITE_OUTCOME_LABELS: dict[str, str] = {
+    "found": "已发现报告", "nothing_found": "未发现报告", "unreachable": "无法访问", "blocked": "被拦截",
+    "layout_changed": "栏目改版", "incomplete": "未完成",
+}
+PROVING_OUTCOMES = frozenset({"found", "nothing_found"})
+# CONTRACT.md "Audit statuses", in the order every summary and chart shows them.
+AUDIT_STATUSES: tuple[str, ...] = (
+    "published", "published_late", "missing", "not_due", "unparseable", "not_stored", "unreachable",
+)
+AUDIT_STATUS_LABELS: dict[str, str] = {
+    "published": "按时发布", "published_late": "逾期发布", "missing": "未发布", "not_due": "未到期",
+    "unparseable": "无法解析", "not_stored": "已发现未保存", "unreachable": "无法访问",
 }

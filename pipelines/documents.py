@@ -13,6 +13,7 @@ from scrapy.exceptions import DropItem
 from crawler.database import CrawlDatabase, StorageUnavailable, first_line, stored_body
 from crawler.items import FetchedDocument, ReportItem
 from nianbao.isolated import DocumentPool
+from nianbao.template import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,6 @@ async def read_report(pool: DocumentPool, item: ReportItem, body: bytes | None) 
     if not item.parsed.get("published") and item.published:
         item.parsed["published"] = item.published  # the listing's date when the page prints none
     if item.attachments_skipped:
-        item.parsed["findings"].append({
-            "rule": "attachments_skipped", "severity": "warning", "where": "document",
-            "message": f"{item.attachments_skipped} attachment(s) past the cap were not downloaded",
-        })
+        item.parsed["findings"].append(Finding.of(
+            "attachments_skipped", "document",
+            f"{item.attachments_skipped} attachment(s) past the cap were not downloaded").as_dict())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from crawler.database import CrawlDatabase, StorageUnavailable, first_line, is_outage
 from crawler.items import FetchedDocument, ReportItem, UnchangedItem
 from crawler.run import RunKeeper
+from nianbao.template import Finding
 from storage.documents import store_document
 from storage.fetches import NOT_MODIFIED, get_fetch, record_fetch
 from storage.pending import add_pending, drop_pending
@@ -33,7 +34,7 @@ def unreadable(item: ReportItem) -> dict:
         "agency": item.agency_name, "year": item.year, "template": "unknown", "title": item.title,
         "published": item.published, "text": "", "active_disclosure": {}, "applications": {},
         "review_litigation": {},
-        "findings": [{"rule": "unreadable_document", "severity": "error", "where": "document", "message": reason}],
+        "findings": [Finding.of("unreadable_document", "document", reason).as_dict()],
     }
 
 

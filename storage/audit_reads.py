@@ -13,13 +13,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from nianbao.revisions import is_revision
-from nianbao.template import APPLICANT_COLUMNS
+from nianbao.template import ALL_ZERO_LEVELS, APPLICANT_COLUMNS
 from storage.cells import stored_number
 from storage.corrections import corrections_of_years
 from storage.models import Agency, ListingPage, Report, ReportCell, ReportFinding, ReportVersion, SiteOutcome
 
-# Levels whose reports the all-zero check judges (nianbao.audit.checks.ALL_ZERO_LEVELS): their cells are counted.
-COUNTED_LEVELS = ("county", "prefecture")
+# Levels whose reports the all-zero check judges: their cells are counted.
+COUNTED_LEVELS = tuple(sorted(ALL_ZERO_LEVELS))
 _COLUMN_INDEX = {column: i for i, column in enumerate(APPLICANT_COLUMNS)}
 _FETCH = 10_000  # rows per fetch
 _BATCH = 900  # version ids per IN (...) list: under the 999 parameters of older SQLite builds

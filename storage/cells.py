@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any, NamedTuple
 
-from nianbao.template import ACTIVE_2019, ACTIVE_2021, APPLICATION_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS, Row
+from nianbao.template import ACTIVE_2019, ACTIVE_2021, APPLICATION_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS, Finding, Row
 from storage.models import TABLES
 
-FINDING_KEYS = ("rule", "severity", "where", "message")
+FINDING_KEYS = tuple(f.name for f in fields(Finding))  # rule, severity, where, message
 # The parse JSON's keys kept as rows (report_cells, report_findings), not in the version's parsed JSON.
 IN_ROWS = (*TABLES, "findings", "provenance")
 # A parse with these errors read no usable tables, whatever else it found (see reports.upsert_report).

@@ -23,18 +23,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from nianbao.template import LEVELS, SITE_OUTCOMES, TABLES
+
 # Allowed values, enforced by check constraints. Changing one needs a hand-written migration: Alembic's autogenerate
 # does not compare check constraints, so the schema test would not notice.
-LEVELS = ("province", "prefecture", "county", "township", "department")
 # Where a registry row came from: typed in or imported by hand, proposed by `sites discover`, or by `sites suggest`.
 ORIGINS = ("manual", "discovered", "suggested")
-TABLES = ("active_disclosure", "applications", "review_litigation")
 VERSION_STATUSES = ("ok", "unreadable")
 TRIGGERS = ("manual", "scheduled")
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 # "incomplete": recorded for every site a run takes, replaced by the real outcome when the run finishes it; one left
 # behind (a crawl that died or could not store) proves nothing about the site.
-OUTCOMES = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
+OUTCOMES = SITE_OUTCOMES
 # What went wrong at a site, finer than its outcome (crawler.outcomes); null for "found", and for rows recorded before
 # it was kept or by a run that never finished the site, whose outcome then says it.
 FAILURE_CLASSES = ("dns_failure", "refused", "timeout", "connection_failed", "http_4xx_gone", "http_5xx",

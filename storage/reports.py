@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -313,31 +312,3 @@ def _export(
         "status": version.status,
         "attachments": attachments,
     }
-
-
-@dataclass(frozen=True)
-class ReportSummary:
-    """What the audit needs of a current report, without its text and tables."""
-
-    agency_id: str | None
-    agency_name: str
-    year: int
-    published: date | None
-    status: str
-    version: int
-    source_url: str
-    fetched_at: datetime
-
-
-def report_summaries(session: Session, year: int) -> list[ReportSummary]:
-    """The current version of every report for the year, by agency."""
-    stmt = (
-        select(Report, ReportVersion)
-        .join(ReportVersion, Report.current_version_id == ReportVersion.id)
-        .where(Report.year == year)
-        .order_by(Report.agency_key)
-    )
-    return [
-        ReportSummary(r.agency_id, r.agency_name, r.year, v.published, v.status, v.version, v.source_url, v.fetched_at)
-        for r, v in session.execute(stmt)
-    ]

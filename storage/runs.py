@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from nianbao.template import PROVING_OUTCOMES
 from storage.db import dialect_insert
 from storage.locks import is_dead_here
 from storage.models import (
@@ -157,5 +158,5 @@ def last_confirmed(session: Session) -> dict[str, datetime]:
     """When each site's listing was last read whole by a crawl (found its reports, or listed none): its registry
     row confirmed. Keyed by site (an agency id, or a listing URL)."""
     stmt = (select(SiteOutcome.site_key, func.max(SiteOutcome.recorded_at))
-            .where(SiteOutcome.outcome.in_(("found", "nothing_found"))).group_by(SiteOutcome.site_key))
+            .where(SiteOutcome.outcome.in_(sorted(PROVING_OUTCOMES))).group_by(SiteOutcome.site_key))
     return dict(session.execute(stmt).all())

@@ -35,7 +35,7 @@ def test_sample_checks():
 
 # ---- every finding code in one home, nianbao.template.RULES, with its severity and Chinese name -------------------
 
-FINDING_CALL = re.compile(r'\b(?:Finding|_finding|_check)\(\s*"(\w+)"')
+FINDING_CALL = re.compile(r'\bFinding\.of\(\s*"(\w+)"')
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from nianbao.alerts.digest import Digest, FailingSite, NewReport, Revision, Withdrawal
 from nianbao.alerts.overdue import Overdue
 from nianbao.audit.model import LEVEL_LABELS
-from nianbao.history import CELL_LABELS
+from nianbao.history import CELL_LABELS, shown_value
 from nianbao.revisions import summary
 
 ITEMS_SHOWN = 10  # per list
@@ -79,7 +79,7 @@ def _revised(revision: Revision) -> list[str]:
     cells = revision.cells
     for cell in cells[:CELLS_SHOWN]:
         label = CELL_LABELS.get((cell.table, cell.row, cell.column), f"{cell.table}.{cell.row}.{cell.column}")
-        lines.append(f"    - {label}: {_value(cell.before)} → {_value(cell.after)}")
+        lines.append(f"    - {label}: {shown_value(cell.before)} → {shown_value(cell.after)}")
     return lines + _more(len(cells) - CELLS_SHOWN, "    ")
 
 
@@ -97,12 +97,6 @@ def _overdue(agency: Overdue) -> list[str]:
 def _failing(site: FailingSite) -> list[str]:
     name = f" {site.name}" if site.name else ""
     return [f"- {site.site_key}{name}: {site.was} → {site.failure}"]
-
-
-def _value(value) -> str:
-    if value is None:
-        return "（空）"
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _severity(digest: Digest) -> str:

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from nianbao.audit.facts import ReportFacts
-from nianbao.audit.model import Finding
 from nianbao.similarity import sketch_similarity
-from nianbao.template import APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS, RULES
+from nianbao.template import ALL_ZERO_LEVELS, APPLICANT_COLUMN_LABELS, APPLICANT_COLUMNS, Finding
 
 # Only provinces and cities with districts make 规章; a prefecture may be such a city.
 RULE_MAKING_LEVELS = frozenset({"province", "prefecture"})
-# A large government reporting nothing at all is suspect; a town or a small department may truly have nothing.
-ALL_ZERO_LEVELS = frozenset({"county", "prefecture"})
-
-
-def _check(rule: str, where: str, message: str) -> Finding:
-    """A finding of one of the audit's rules, with the severity RULES gives it."""
-    return Finding(rule, RULES[rule].severity, where, message)
 
 
 def carry_over(facts: ReportFacts, last_year: ReportFacts) -> Finding | None:
@@ -25,7 +17,7 @@ def carry_over(facts: ReportFacts, last_year: ReportFacts) -> Finding | None:
              if now is not None and before is not None and now != before]
     if not diffs:
         return None
-    return _check("carry_over", "applications.carried_over",
+    return Finding.of("carry_over", "applications.carried_over",
                   "二、上年结转 ≠ 上年报告 四、结转下年度继续办理: " + "; ".join(diffs))
 
 
@@ -33,7 +25,7 @@ def copied(score: float | None, threshold: float) -> Finding | None:
     """内容雷同: this year's text nearly identical to last year's once digits and white space are dropped."""
     if score is None or score < threshold:
         return None
-    return _check("copied_text", "text",
+    return Finding.of("copied_text", "text",
                   f"正文与上年报告雷同 (similarity {score:.2f} ≥ {threshold:.2f}, digits ignored)")
 
 
@@ -48,7 +40,7 @@ def rules_reported(level: str, facts: ReportFacts) -> Finding | None:
     if not facts.rules:
         return None
     shown = ", ".join(f"{k} {v}" for k, v in facts.rules)
-    return _check("rules_implausible", "active_disclosure.rules",
+    return Finding.of("rules_implausible", "active_disclosure.rules",
                   f"a {level} reports 规章 ({shown}); only provinces and cities with districts make 规章")
 
 
@@ -56,7 +48,7 @@ def all_zero(level: str, facts: ReportFacts) -> Finding | None:
     """Every number in all three tables is 0 (blank cells aside), for a county or prefecture."""
     if level not in ALL_ZERO_LEVELS or not facts.numbers or facts.nonzero:
         return None
-    return _check("all_zero", "tables", f"every figure in the report's tables is 0 ({facts.numbers} cells)")
+    return Finding.of("all_zero", "tables", f"every figure in the report's tables is 0 ({facts.numbers} cells)")
 
 
 def revised(facts: ReportFacts) -> Finding | None:
@@ -65,7 +57,7 @@ def revised(facts: ReportFacts) -> Finding | None:
         return None
     described = "; ".join(f"v{version}: {cells} cell(s), text +{added}/-{removed} lines"
                           for version, cells, added, removed in facts.revisions)
-    return _check("revised", "report", f"revised after publication ({described})")
+    return Finding.of("revised", "report", f"revised after publication ({described})")
 
 
 def withdrawn(facts: ReportFacts) -> Finding | None:
@@ -73,7 +65,7 @@ def withdrawn(facts: ReportFacts) -> Finding | None:
     if facts.withdrawn is None:
         return None
     when, reason = facts.withdrawn
-    return _check("withdrawn", "report", f"withdrawn from the site on {when}: {reason}")
+    return Finding.of("withdrawn", "report", f"withdrawn from the site on {when}: {reason}")
 
 
 def corrected(facts: ReportFacts) -> list[Finding]:
@@ -83,11 +75,12 @@ def corrected(facts: ReportFacts) -> list[Finding]:
     stale = [c for c in facts.corrections if c[4]]
     found = []
     if live:
-        found.append(_check("corrected", "tables", "corrected by a person: " + "; ".join(
+        found.append(Finding.of("corrected", "tables", "corrected by a person: " + "; ".join(
             f"{cell} {parsed} → {value} ({note})" for cell, value, parsed, note, _ in live)))
     if stale:
-        found.append(_check("correction_stale", "tables", "a new version arrived after these corrections, which are "
-                            "no longer applied: " + "; ".join(f"{cell} → {value}" for cell, value, *_ in stale)))
+        shown = "; ".join(f"{cell} → {value}" for cell, value, *_ in stale)
+        found.append(Finding.of("correction_stale", "tables",
+                                f"a new version arrived after these corrections, which are no longer applied: {shown}"))
     return found
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
+from nianbao import template
 from nianbao.audit import deadlines
 from nianbao.audit.checks import copied, copy_score, run_checks
 from nianbao.audit.coverage import coverage
@@ -29,7 +30,7 @@ from nianbao.audit.model import (
 from nianbao.audit.summary import summarize
 
 # Listing outcomes that prove a report is absent; anything else (or no attempt) leaves absence unproven.
-PROVING_OUTCOMES = frozenset({"found", "nothing_found"})
+PROVING_OUTCOMES = template.PROVING_OUTCOMES
 # Scores the copy check for (this year's report, last year's) pairs, all at once so a loader can batch its reads.
 CopyScorer = Callable[[Sequence[tuple[StoredReport, StoredReport]]], list[float | None]]
 

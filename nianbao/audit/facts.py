@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nianbao.similarity import sketch
-from nianbao.template import APPLICANT_COLUMNS
+from nianbao.template import APPLICANT_COLUMNS, TABLES
 
-TABLES = ("active_disclosure", "applications", "review_litigation")
 # The findings the audit reads: those it shows, and those that make a report unparseable.
 SHOWN_SEVERITIES = ("error", "warning")
 UNPARSEABLE_RULES = ("no_text_layer", "missing_table")

@@ -10,27 +10,19 @@ from datetime import date, datetime
 
 from nianbao.audit.deadlines import parse_month_day
 from nianbao.audit.facts import ReportFacts, facts_of
+from nianbao.template import (  # noqa: F401 (LEVELS, LEVEL_LABELS, SITE_OUTCOMES: re-exported for the audit)
+    AUDIT_STATUS_LABELS,
+    AUDIT_STATUSES,
+    LEVEL_LABELS,
+    LEVELS,
+    SITE_OUTCOME_LABELS,
+    SITE_OUTCOMES,
+    Finding,
+)
 
 _SPACE = re.compile(r"\s+")
-# CONTRACT.md "Audit statuses", in the order every summary and chart shows them.
-STATUSES: tuple[str, ...] = (
-    "published", "published_late", "missing", "not_due", "unparseable", "not_stored", "unreachable",
-)
-STATUS_LABELS: dict[str, str] = {
-    "published": "按时发布", "published_late": "逾期发布", "missing": "未发布", "not_due": "未到期",
-    "unparseable": "无法解析", "not_stored": "已发现未保存", "unreachable": "无法访问",
-}
-LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "department")
-LEVEL_LABELS: dict[str, str] = {
-    "province": "省级", "prefecture": "地市级", "county": "县级", "township": "乡镇", "department": "部门",
-}
-# Last crawl outcomes of a listing page; only the first two prove that a missing report is really absent.
-# "incomplete": the run that took the site did not finish it (it died, or could not store).
-SITE_OUTCOMES: tuple[str, ...] = ("found", "nothing_found", "unreachable", "blocked", "layout_changed", "incomplete")
-SITE_OUTCOME_LABELS: dict[str, str] = {
-    "found": "已发现报告", "nothing_found": "未发现报告", "unreachable": "无法访问", "blocked": "被拦截",
-    "layout_changed": "栏目改版", "incomplete": "未完成",
-}
+# The vocabulary the audit speaks is declared in nianbao.template; imported here under the names the audit uses.
+STATUSES, STATUS_LABELS = AUDIT_STATUSES, AUDIT_STATUS_LABELS
 NEVER_CRAWLED_LABEL = "从未抓取"  # a listing with no attempt yet (outcome None)
 
 
@@ -113,16 +105,6 @@ class Settings:
         except ValueError as exc:
             raise ValueError(f"NIANBAO_COPY_THRESHOLD: {exc}") from exc
         return cls(env.get("NIANBAO_TOWNSHIP_DEADLINE", defaults.township_deadline), threshold)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A parse finding or an audit check, in the shape of the parse JSON's findings."""
-
-    rule: str
-    severity: str
-    where: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ def read_docx(data: bytes) -> Document:
     if len(title) >= 6 and not _GENERIC_TITLE.search(title):
         doc.meta["title"] = title
     if not doc.blocks:
-        doc.findings.append(Finding("no_text_layer", "error", "document", _no_text_message(document)))
+        doc.findings.append(Finding.of("no_text_layer", "document", _no_text_message(document)))
     return doc
 
 

@@ -65,7 +65,7 @@ def read_html(data: bytes, url: str | None = None) -> Document:
 
 
 def _no_text(message: str) -> Finding:
-    return Finding("no_text_layer", "error", "document", message)
+    return Finding.of("no_text_layer", "document", message)
 
 
 # ---- decoding and parsing -----------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def parse_page(text: str) -> tuple[etree._Element | None, list[Finding]]:
     message = f"the page nests its elements more than {_MAX_DEPTH} deep: read again without its div, span and font tags"
     if too_deep:
         message += ", and still the part past that depth was lost"
-    return root, [Finding("page_unreadable", "warning", "document", message)]
+    return root, [Finding.of("page_unreadable", "document", message)]
 
 
 def _parse_tree(text: str) -> tuple[etree._Element | None, bool]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nianbao.template import Finding
+
 # A grid position covered by another cell's rowspan/colspan. It is not a blank cell: a blank cell is "".
 SPANNED = None
 
@@ -54,19 +56,6 @@ class CellRow(list):
 
 
 Block = Paragraph | Table
-
-
-@dataclass
-class Finding:
-    """Something a reader noticed about its input (no text layer, a conversion problem...)."""
-
-    rule: str
-    severity: str  # "error", "warning" or "info"
-    where: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"rule": self.rule, "severity": self.severity, "where": self.where, "message": self.message}
 
 
 @dataclass

@@ -24,6 +24,7 @@ from pdfminer.utils import decode_text
 
 from nianbao.document.model import Document, Finding, Paragraph, UnreadableInput, located
 from nianbao.document.pdf_rules import Ruling, Seg, add_edges, rulings
+from nianbao.document.pdf_settings import TOLERANCES
 from nianbao.document.pdf_tables import Grid, build_grid, continue_table
 from nianbao.document.pdf_text import (
     Glyph,
@@ -70,11 +71,6 @@ MAX_INFLATED_BYTES = 256 * 2**20  # the whole document's
 _CLOCK_EVERY = 4096  # operations between looks at the clock
 _INFLATE_CHUNK = 16 * 2**10
 _FONT_STREAMS = ("ToUnicode", "Encoding", "FontFile", "FontFile2", "FontFile3")
-# Fewer readable characters than this per page on average: scanned, image-only or text without a Unicode mapping.
-MIN_TEXT_PER_PAGE = 10
-# Shares of the page height holding running headers and footers: Word puts them 1.5-1.75 cm from the edge, body
-# text starts 2.54 cm in, so 8 % (2.4 cm on A4) keeps the first and last body lines out of the zones.
-HEADER_ZONE = FOOTER_ZONE = 0.08
 PAGE_NUMBER = re.compile(
     r"^[-－—–―~～·•\s]*(?:第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}(?:\s*[/／]\s*\d{1,4})?"
     r"|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)[-－—–―~～·•\s]*$",
@@ -245,8 +241,8 @@ def read_pdf(data: bytes) -> Document:
         raise UnreadableInput("the PDF has no pages")
     if not pages:
         raise UnreadableInput(f"no page of the PDF could be read ({doc.findings[0].message})")
-    if sum(p.text_chars for p in pages) < MIN_TEXT_PER_PAGE * len(pages):
-        doc.findings.append(Finding("no_text_layer", "error", "document", _no_text_message(pages)))
+    if sum(p.text_chars for p in pages) < TOLERANCES.min_text_per_page * len(pages):
+        doc.findings.append(Finding.of("no_text_layer", "document", _no_text_message(pages)))
         return doc
     doc.findings.extend(_text_findings(pages))
     doc.blocks = [Paragraph(b) if isinstance(b, str) else b.table() for b in _join_pages(pages)]
@@ -306,15 +302,15 @@ def _no_text_message(pages: list[_Page]) -> str:
 def _text_findings(pages: list[_Page]) -> list[Finding]:
     """Warnings about a text layer that is there but partial: pages that are pictures, characters without Unicode."""
     findings = []
-    image_pages = [p.number for p in pages if p.images and p.text_chars < MIN_TEXT_PER_PAGE]
+    image_pages = [p.number for p in pages if p.images and p.text_chars < TOLERANCES.min_text_per_page]
     if image_pages:
         where = "pages " + ", ".join(map(str, image_pages))
         message = f"{where} carry images but no text; tables on them may be pictures"
-        findings.append(Finding("image_pages", "warning", where, message))
+        findings.append(Finding.of("image_pages", where, message))
     unmapped = sum(p.unmapped for p in pages)
     if unmapped > 0.05 * sum(p.text_chars for p in pages):
         message = f"{unmapped} characters have no Unicode mapping and read as (cid:N)"
-        findings.append(Finding("unmapped_text", "warning", "document", message))
+        findings.append(Finding.of("unmapped_text", "document", message))
     return findings
 
 
@@ -325,7 +321,7 @@ def _read_pages(pdf: PDFDocument, doc: Document) -> Iterator[_Page]:
     for number, page in enumerate(_pdf_pages(pdf, doc), 1):
         if number > MAX_PAGES:
             doc.findings.append(
-                Finding("too_many_pages", "warning", f"page {number}", f"only the first {MAX_PAGES} pages were read")
+                Finding.of("too_many_pages", f"page {number}", f"only the first {MAX_PAGES} pages were read")
             )
             return
         budget.start_page(number)
@@ -334,10 +330,10 @@ def _read_pages(pdf: PDFDocument, doc: Document) -> Iterator[_Page]:
         try:
             _BudgetedInterpreter(resources, device, budget).process_page(page)
         except _TooMuchWork as exc:
-            doc.findings.append(Finding("page_unreadable", "warning", f"page {number}", str(exc)))
+            doc.findings.append(Finding.of("page_unreadable", f"page {number}", str(exc)))
             continue
         except PDF_ERRORS as exc:
-            doc.findings.append(Finding("page_unreadable", "warning", f"page {number}", _reason(exc)))
+            doc.findings.append(Finding.of("page_unreadable", f"page {number}", _reason(exc)))
             continue
         yield _layout_page(number, device.get_result())
 
@@ -346,7 +342,7 @@ def _pdf_pages(pdf: PDFDocument, doc: Document) -> Iterator[PDFPage]:
     try:
         yield from PDFPage.create_pages(pdf)
     except PDF_ERRORS as exc:  # a damaged page tree: keep the pages read so far
-        doc.findings.append(Finding("page_unreadable", "warning", "page tree", _reason(exc)))
+        doc.findings.append(Finding.of("page_unreadable", "page tree", _reason(exc)))
 
 
 def _layout_page(number: int, layout: LTPage) -> _Page:
@@ -367,8 +363,8 @@ def _layout_page(number: int, layout: LTPage) -> _Page:
             page.items.append(_Item(grid.top, grid))
     height = layout.y1 - layout.y0
     lines = lines_of(free)
-    in_margin = [line.bottom >= layout.y1 - HEADER_ZONE * height or line.top <= layout.y0 + FOOTER_ZONE * height
-                 for line in lines]
+    header, footer = layout.y1 - TOLERANCES.header_zone * height, layout.y0 + TOLERANCES.footer_zone * height
+    in_margin = [line.bottom >= header or line.top <= footer for line in lines]
     page.items.extend(_Item(line.top, line.text, True) for line, m in zip(lines, in_margin, strict=True) if m)
     body = [line for line, m in zip(lines, in_margin, strict=True) if not m]
     if body:

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 from pdfminer.layout import LTCurve, LTLine, LTRect
 
+from nianbao.document.pdf_settings import TOLERANCES
+
 
 class Seg(NamedTuple):
     """An axis-parallel edge: pos is y for a horizontal edge, x for a vertical one; lo..hi is its extent."""
@@ -17,12 +19,7 @@ class Seg(NamedTuple):
     hi: float
 
 
-# Edges closer than this are one rule (double borders, per-cell edges a fraction of a point apart).
-SNAP = 3.0
-# Rectangles thinner than this are rules (Word exports borders as thin filled rectangles).
-THIN = 3.0
-# Shorter edges are tick marks, bullets or glyph parts, not table rules.
-MIN_LENGTH = 2.0
+SNAP = TOLERANCES.snap  # used on every comparison of rule positions below
 
 
 @dataclass
@@ -60,9 +57,9 @@ def add_edges(item: LTLine | LTRect | LTCurve, h: list[Seg], v: list[Seg]) -> No
 
 
 def _rect_edges(rect: LTRect, h: list[Seg], v: list[Seg]) -> None:
-    if rect.height <= THIN and rect.width > rect.height:
+    if rect.height <= TOLERANCES.thin and rect.width > rect.height:
         h.append(Seg((rect.y0 + rect.y1) / 2, rect.x0, rect.x1))
-    elif rect.width <= THIN and rect.height > rect.width:
+    elif rect.width <= TOLERANCES.thin and rect.height > rect.width:
         v.append(Seg((rect.x0 + rect.x1) / 2, rect.y0, rect.y1))
     elif rect.stroke:  # a stroked box; a filled one is shading and its edges repeat the cell rules anyway
         h.extend((Seg(rect.y0, rect.x0, rect.x1), Seg(rect.y1, rect.x0, rect.x1)))
@@ -86,9 +83,9 @@ def _path_edges(path: list, h: list[Seg], v: list[Seg]) -> None:
 
 
 def _edge(ax: float, ay: float, bx: float, by: float, h: list[Seg], v: list[Seg]) -> None:
-    if abs(ay - by) < 1.0 and abs(ax - bx) >= MIN_LENGTH:
+    if abs(ay - by) < 1.0 and abs(ax - bx) >= TOLERANCES.min_length:
         h.append(Seg((ay + by) / 2, min(ax, bx), max(ax, bx)))
-    elif abs(ax - bx) < 1.0 and abs(ay - by) >= MIN_LENGTH:
+    elif abs(ax - bx) < 1.0 and abs(ay - by) >= TOLERANCES.min_length:
         v.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
 
 

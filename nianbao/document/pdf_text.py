@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from nianbao.document.pdf_settings import TOLERANCES
+
 
 class Glyph(NamedTuple):
     """One painted character in PDF user space (y grows upwards)."""
@@ -27,15 +29,6 @@ class Line(NamedTuple):
 
 
 _SPACES = re.compile(r"\s+")
-# Characters sharing a line differ in height by less than this share of their size (sub/superscripts, mixed fonts).
-_SAME_LINE = 0.45
-# A gap wider than this share of the font size is a space between words; between two CJK characters only a much
-# wider gap counts, since Word justifies CJK lines by spreading their characters.
-_WORD_GAP = 0.3
-_CJK_GAP = 1.0
-# WPS and Word fake bold by painting a glyph twice a hair apart: a copy starting within this share of the glyph's
-# width is dropped (a real repeat, "11" or "ll", starts a whole width further).
-_OVERPRINT = 0.3
 
 
 def is_wide(ch: str) -> bool:
@@ -50,7 +43,7 @@ def group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
     mid = size = 0.0
     for g in sorted(glyphs, key=lambda g: -(g.y0 + g.y1)):
         g_mid = (g.y0 + g.y1) / 2
-        if current and abs(mid - g_mid) <= _SAME_LINE * max(size, g.size):
+        if current and abs(mid - g_mid) <= TOLERANCES.same_line * max(size, g.size):
             current.append(g)
             continue
         if current:
@@ -69,9 +62,9 @@ def line_text(line: list[Glyph]) -> str:
     prev: Glyph | None = None
     for g in line:
         if prev is not None:
-            if g.text == prev.text and g.x0 - prev.x0 <= _OVERPRINT * (prev.x1 - prev.x0):
+            if g.text == prev.text and g.x0 - prev.x0 <= TOLERANCES.overprint * (prev.x1 - prev.x0):
                 continue
-            limit = _CJK_GAP if is_wide(prev.text[-1]) and is_wide(g.text[0]) else _WORD_GAP
+            limit = TOLERANCES.cjk_gap if is_wide(prev.text[-1]) and is_wide(g.text[0]) else TOLERANCES.word_gap
             if g.x0 - prev.x1 > limit * max(g.size, prev.size):
                 parts.append(" ")
         parts.append(g.text)
@@ -92,8 +85,6 @@ def lines_of(glyphs: list[Glyph]) -> list[Line]:
 
 # A line that ends with a colon (a list follows), or one that starts like a heading, is never glued to another.
 _ENDS_SENTENCE = tuple("：:")
-# A wrapped line fills the text width: far more than a heading's few characters.
-_MIN_WRAPPED = 12
 _STARTS_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
 
 
@@ -106,7 +97,7 @@ def runs_to_edge(line: Line, right: float) -> bool:
     """The line fills the text width, so Word may have wrapped its paragraph onto the next line."""
     size = max(line.size, 1.0)
     # Word's CJK line breaking leaves up to two characters' room; a heading is far shorter than a full line.
-    return (line.x1 >= right - 2.5 * size and line.x1 - line.x0 >= _MIN_WRAPPED * size
+    return (line.x1 >= right - 2.5 * size and line.x1 - line.x0 >= TOLERANCES.min_wrapped * size
             and not line.text.endswith(_ENDS_SENTENCE))
 
 

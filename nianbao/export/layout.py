@@ -15,7 +15,6 @@ from nianbao.template import (
     OUTCOME_GROUPS,
     REVIEW_COLUMN_LABELS,
     REVIEW_GROUPS,
-    SECTIONS,
     Row,
 )
 
@@ -25,9 +24,6 @@ HEAD: tuple[tuple[str, str], ...] = (
     ("发布日期", "published"), ("格式", "template"), ("来源网址", "source_url"), ("版本", "version"),
     ("抓取时间", "fetched_at"), ("原件 SHA-256", "document_sha256"),
 )
-TABLE_TITLES: dict[str, str] = {
-    "active_disclosure": SECTIONS[1].title, "applications": SECTIONS[2].title, "review_litigation": SECTIONS[3].title,
-}
 
 
 @dataclass(frozen=True)

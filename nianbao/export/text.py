@@ -17,8 +17,8 @@ from nianbao.export.layout import (
     findings_counts,
     head_values,
 )
+from nianbao.template import TABLES
 
-TABLES = ("active_disclosure", "applications", "review_litigation")
 CSV_COLUMNS = ("agency_id", "agency_name", "year", "title", "published", "template", "source_url", "version",
                "table", "row", "column", "value")
 

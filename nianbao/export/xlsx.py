@@ -16,13 +16,12 @@ from nianbao.export.layout import (
     CORRECTIONS_HEADER,
     HEAD,
     REVIEW_COLUMNS,
-    TABLE_TITLES,
     Column,
     corrections_summary,
     findings_counts,
     head_values,
 )
-from nianbao.template import SEVERITY_LABELS, rule_label
+from nianbao.template import SEVERITY_LABELS, TABLE_TITLES, rule_label
 
 # Every table sheet starts with these, so a row can be read (or filtered) without the reports sheet beside it.
 KEY_HEADERS = ("机关代码", "机关名称", "年度", "版本")

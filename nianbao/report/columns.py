@@ -6,6 +6,8 @@ rows, 一+二 = 三(七)+四) usually leave only one. Nothing is changed when th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nianbao.report.tables import RowRead
 from nianbao.report.validate import check
 from nianbao.template import APPLICANT_COLUMNS
@@ -30,9 +32,8 @@ def resolve_by_columns(reads: dict[str, RowRead]) -> None:
                 chosen = read.reading_sources[read.readings.index(winners[0])] if read.reading_sources else ()
                 read.sources = tuple(dict(s, how="column_sums") if s and s["how"] == "row_sum" else s for s in chosen)
                 read.cells, read.readings, read.reading_sources = winners[0], (), ()
-                for finding in read.findings:
-                    if finding.rule == "cell_count":
-                        finding.message = finding.message.split("; left null")[0] + "; placed by the column sums"
+                read.findings = [replace(f, message=f.message.split("; left null")[0] + "; placed by the column sums")
+                                 if f.rule == "cell_count" else f for f in read.findings]
                 changed = True
 
 

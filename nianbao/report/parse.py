@@ -11,7 +11,7 @@ from nianbao.report.labels import heading_section, normalize
 from nianbao.report.recover import recover_lost_row
 from nianbao.report.tables import collect_values, fit_row, read_rows
 from nianbao.report.validate import check
-from nianbao.template import APPLICATION_ROWS, REVIEW_GROUPS, REVIEW_ROW, RULES, SECTIONS, TEMPLATE_MARKERS, TEMPLATES
+from nianbao.template import REVIEW_GROUPS, SECTIONS, TEMPLATE_MARKERS, TEMPLATES
 
 
 class NotAReport(UnreadableInput):
@@ -39,9 +39,10 @@ def parse_document(doc: Document, source: str = "") -> dict:
     spec = TEMPLATES.get(template, TEMPLATES["2021"])
 
     active = read_rows(rows, t2_start, t2_end, spec.active_rows, "active_disclosure")
-    apps = read_rows(rows, t3_start, t3_end, APPLICATION_ROWS, "applications") if t3_start is not None else {}
+    apps = read_rows(rows, t3_start, t3_end, spec.application_rows, "applications") if t3_start is not None else {}
     strays = _pop_strays(active) + _pop_strays(apps)
-    review = _read_review(rows, _review_start(rows, sections, t2_end, t3_start, t3_end), _review_end(rows, sections))
+    review_start = _review_start(rows, sections, t2_end, t3_start, t3_end)
+    review = _read_review(rows, spec.review_row, review_start, _review_end(rows, sections))
 
     title = meta.find_title(lines, doc.meta.get("title"))
     text = doc.text()
@@ -52,19 +53,19 @@ def parse_document(doc: Document, source: str = "") -> dict:
     resolve_by_columns(apps)
     for read in [*active.values(), *apps.values(), *([review] if review else []), *strays]:
         findings.extend(read.findings)
-    applications = {k: apps[k].as_dict() for k in (r.key for r in APPLICATION_ROWS) if k in apps}
+    applications = {k: apps[k].as_dict() for k in (r.key for r in spec.application_rows) if k in apps}
     recovered = recover_lost_row(applications)
     findings.extend(recovered)
-    applications = {k: applications[k] for k in (r.key for r in APPLICATION_ROWS) if k in applications}
+    applications = {k: applications[k] for k in (r.key for r in spec.application_rows) if k in applications}
     review_litigation = _review_dict(review)
     findings.extend(_missing_tables(active, applications, review))
     findings.extend(check(applications, review_litigation))
     findings.extend(_missing_sections(sections, has_tables))
     agency, year = meta.agency_of(title), meta.year_of(title, text)
     if agency is None:
-        findings.append(_finding("no_agency", "agency", "no agency name could be read from the title"))
+        findings.append(Finding.of("no_agency", "agency", "no agency name could be read from the title"))
     if year is None:
-        findings.append(_finding("no_year", "year", "the year reported on could not be read"))
+        findings.append(Finding.of("no_year", "year", "the year reported on could not be read"))
     return {
         "agency": agency,
         "year": year,
@@ -94,10 +95,6 @@ def _provenance(active, apps, review, applications, recovered) -> dict[str, dict
         out.update({f"{finding.where}.{column}": {"how": "recovered_total"}
                     for column, value in applications[finding.where.split(".", 1)[1]].items() if value is not None})
     return out
-
-
-def _finding(rule: str, where: str, message: str) -> Finding:
-    return Finding(rule, RULES[rule].severity, where, message)
 
 
 def _section_starts(rows: list[list[str]]) -> dict[int, int]:
@@ -175,11 +172,11 @@ def _template_name(rows) -> str:
     return best if words[best] else "unknown"
 
 
-def _read_review(rows, start: int, end: int):
+def _read_review(rows, spec, start: int, end: int):
     if start >= end:
         return None
     values = collect_values(rows, start, end)
-    return fit_row(values, REVIEW_ROW, "review_litigation") if values else None
+    return fit_row(values, spec, "review_litigation") if values else None
 
 
 def _review_dict(review) -> dict:
@@ -193,12 +190,12 @@ def _missing_tables(active, applications, review) -> list[Finding]:
     missing = [("active_disclosure", "二、主动公开政府信息情况", active),
                ("applications", "三、收到和处理申请", applications),
                ("review_litigation", "四、行政复议、行政诉讼", review)]
-    return [_finding("missing_table", where, f"table {label} was not found (an image, or not printed)")
+    return [Finding.of("missing_table", where, f"table {label} was not found (an image, or not printed)")
             for where, label, found in missing if not found]
 
 
 def _missing_sections(sections: dict[int, int], has_tables: bool) -> list[Finding]:
     if not has_tables:
         return []
-    return [_finding("missing_section", f"section.{s.number}", f"section {s.number} {s.title} was not found")
+    return [Finding.of("missing_section", f"section.{s.number}", f"section {s.number} {s.title} was not found")
             for s in SECTIONS if s.number not in sections]

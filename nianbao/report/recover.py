@@ -38,5 +38,5 @@ def recover_lost_row(apps: dict[str, dict]) -> list[Finding]:
     if all(v is None for v in row.values()):
         return []
     apps[key] = row
-    return [Finding("lost_row", "warning", f"applications.{key}",
+    return [Finding.of("lost_row", f"applications.{key}",
                     f"row {_LABELS[key]} is not printed; recovered from (七)总计 minus the other outcome rows")]

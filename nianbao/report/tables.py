@@ -73,7 +73,7 @@ def _stray_row(cells: list[str], specs: tuple[Row, ...], where: str) -> RowRead 
     labels = [c for c, p in zip(cells, parsed, strict=True) if p.kind == "text" and looks_like_label(c)]
     if not labels or sum(p.is_value for p in parsed) < 2 or any(matches_row(c, s) for c in cells for s in specs):
         return None
-    finding = Finding("unknown_row", "warning", where, f"row {labels[-1].strip()!r} is no row of the format; not read")
+    finding = Finding.of("unknown_row", where, f"row {labels[-1].strip()!r} is no row of the format; not read")
     return RowRead(Row("?", labels[-1], ()), (), [finding])
 
 
@@ -149,10 +149,10 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
         sources = tuple(source_of(t, "read") if p.is_value else None for t, p in cells)
         blanks = [spec.columns[i] for i, (_, p) in enumerate(cells) if p.kind == "blank"]
         if blanks:
-            findings.append(Finding("blank_cell", "info", where, f"left blank in the source: {', '.join(blanks)}"))
+            findings.append(Finding.of("blank_cell", where, f"left blank in the source: {', '.join(blanks)}"))
         for i, (text, p) in enumerate(cells):
             if p.kind == "text":
-                findings.append(Finding("unreadable_cell", "warning", f"{where}.{spec.columns[i]}",
+                findings.append(Finding.of("unreadable_cell", f"{where}.{spec.columns[i]}",
                                         f"not a number: {text.strip()!r}"))
         return RowRead(spec, values, findings, sources=sources)
     printed = [text for text, p in cells if p.is_value]
@@ -165,7 +165,7 @@ def fit_row(texts: list[str], spec: Row, where: str) -> RowRead:
         if _run_together(tokens, width):
             return _split_row(tokens, printed, spec, where, findings)
     fitted = fit(numbers, spec)
-    findings.append(Finding("cell_count", "warning", where, _cell_count_message(len(numbers), spec, fitted)))
+    findings.append(Finding.of("cell_count", where, _cell_count_message(len(numbers), spec, fitted)))
     placed = [_placed(fitted.sources, fitted.inferred, printed)]
     if len(fitted.readings) > 1:
         placed += [_placed(s, inferred, printed)
@@ -195,12 +195,12 @@ def _split_row(tokens: list[tuple[str, Value]], printed: list[str], spec: Row, w
     split = split_digits(tokens, spec)
     runs = " ".join(text for text, _ in tokens if text.isdigit() and len(text) > 1)
     if split.cells is not None:
-        findings.append(Finding("digits_split", "warning", where, f"numbers printed run together ({runs}) split as "
+        findings.append(Finding.of("digits_split", where, f"numbers printed run together ({runs}) split as "
                                 f"{' '.join(str(v) for v in split.cells)}: the only split the row's sums allow"))
         return RowRead(spec, split.cells, findings,
                        sources=tuple(source_of(printed[i], "digits_split") for i in split.sources))
     why = "no split" if split.ways == 0 else "too many splits to try" if split.ways < 0 else f"{split.ways} splits"
-    findings.append(Finding("digits_run_together", "error", where, f"numbers printed run together ({runs}): "
+    findings.append(Finding.of("digits_run_together", where, f"numbers printed run together ({runs}): "
                             f"{why} of them satisfies the row's sums, so the row is left unread"))
     return RowRead(spec, (None,) * len(spec.columns), findings)
 
@@ -220,7 +220,7 @@ def _value(cell: Cell, spec: Row, where: str, findings: list[Finding]) -> Value:
     value = cell.value
     if spec.decimal and cell.unit == "元":
         value = round(value / 10000, 6)
-        findings.append(Finding("unit_converted", "info", where, f"{cell.value}元 read as {value}万元"))
+        findings.append(Finding.of("unit_converted", where, f"{cell.value}元 read as {value}万元"))
     return value
 
 

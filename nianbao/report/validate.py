@@ -5,19 +5,14 @@ from __future__ import annotations
 from math import isclose
 
 from nianbao.document.model import Finding
-from nianbao.template import APPLICANT_COLUMNS, OUTCOME_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS, RULES
+from nianbao.template import APPLICANT_COLUMNS, OUTCOME_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS
 
 Value = float | int | None
-_REVIEW_RULES = {"review": "review_total", "litigation_direct": "litigation_direct_total",
-                 "litigation_after_review": "litigation_after_review_total"}
+_REVIEW_RULES = {group: f"{group}_total" for group, _ in REVIEW_GROUPS}  # review_total, litigation_direct_total, …
 
 
 def check(applications: dict[str, dict[str, Value]], review: dict[str, dict[str, Value]]) -> list[Finding]:
     return [*_balance(applications), *_row_totals(applications), *_handled_total(applications), *_review(review)]
-
-
-def _finding(rule: str, where: str, message: str) -> Finding:
-    return Finding(rule, RULES[rule].severity, where, message)
 
 
 def _fmt(value: float | int) -> str:
@@ -32,7 +27,7 @@ def _balance(apps):
         if None in (new, carried, handled, forward):
             continue
         if not isclose(new + carried, handled + forward, abs_tol=1e-6):
-            yield _finding("balance", f"applications.{col}",
+            yield Finding.of("balance", f"applications.{col}",
                            f"一+二 = {_fmt(new + carried)} but 三(七)+四 = {_fmt(handled + forward)}")
 
 
@@ -43,7 +38,7 @@ def _row_totals(apps):
         if total is None or None in parts:
             continue
         if not isclose(sum(parts), total, abs_tol=1e-6):
-            yield _finding("row_total", f"applications.{key}",
+            yield Finding.of("row_total", f"applications.{key}",
                            f"总计 is {_fmt(total)} but the six applicant columns add up to {_fmt(sum(parts))}")
 
 
@@ -67,7 +62,7 @@ def _handled_total(apps):
         if total is None or None in parts:
             continue
         if not isclose(sum(parts), total, abs_tol=1e-6):
-            yield _finding("handled_total", f"applications.handled_total.{col}",
+            yield Finding.of("handled_total", f"applications.handled_total.{col}",
                            f"(七)总计 is {_fmt(total)} but the outcome rows add up to {_fmt(sum(parts))}")
 
 
@@ -79,5 +74,5 @@ def _review(review):
         if total is None or None in parts:
             continue
         if not isclose(sum(parts), total, abs_tol=1e-6):
-            yield _finding(_REVIEW_RULES[group], f"review_litigation.{group}",
+            yield Finding.of(_REVIEW_RULES[group], f"review_litigation.{group}",
                            f"总计 is {_fmt(total)} but the four results add up to {_fmt(sum(parts))}")
