@@ -1,11 +1,11 @@
 """The scored evaluation: every cell of every report file the project has, read by the parser and compared with the
 hand-checked values (tests/data/seeds/expected, scored as tests/data/tools/check_parse.py scores them). The corpus is
-the seed texts as they came, and each seed rendered into every form the project can make: text (tab rows, a cell a
-line, markdown pipe tables plain, with labels broken inside cells and with rows broken in two, a crawler's header
-block), Word-like PDF (plain
-and with a table split across pages), DOCX, OFD, HTML with site chrome, GBK HTML with no charset. Scores are pinned in
-tests/data/evaluation_baseline.json; tests/test_evaluation.py fails when one drops, bench/evaluate.py prints them and
-writes the baseline (--write-baseline) after an improvement."""
+the seed texts as they came, and each seed rendered into every form the project can make: text (tab rows; a cell a
+line, plain and with long labels broken over two lines; markdown pipe tables plain, with labels broken inside cells
+and with rows broken in two; a crawler's header block), Word-like PDF (plain and with a table split across pages),
+DOCX, OFD, HTML with site chrome, GBK HTML with no charset. Scores are pinned in tests/data/evaluation_baseline.json;
+tests/test_evaluation.py fails when one drops, bench/evaluate.py prints them and writes the baseline
+(--write-baseline) after an improvement."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ FORMS: dict[str, Callable[[str, Path], Path]] = {
                                                 .encode() + _seed_text(name).read_bytes()),
     "text-tabs": lambda name, folder: _write(folder / "t.txt", render_text(seed_report(name), layout="tabs")),
     "text-lines": lambda name, folder: _write(folder / "l.txt", render_text(seed_report(name), layout="lines")),
+    "text-lines-broken": lambda name, folder: _write(folder / "k.txt",
+                                                     render_text(seed_report(name), layout="lines-broken")),
     "markdown": lambda name, folder: _write(folder / "m.md", render_text(seed_report(name), layout="markdown")),
     "markdown-br": lambda name, folder: _write(folder / "b.md", render_text(seed_report(name), layout="markdown-br")),
     "markdown-split": lambda name, folder: _write(folder / "s.md",

@@ -58,9 +58,9 @@ def _check_points_at_values(path: Path, parsed: dict) -> dict[str, int]:
     return hows
 
 
-@pytest.mark.parametrize("form", ["text-tabs", "text-lines", "markdown", "markdown-br", "markdown-split", "pdf",
-                                  "pdf-split-table",
-                                  "docx", "html", "html-gbk-no-charset", "ofd"])
+@pytest.mark.parametrize("form", ["text-tabs", "text-lines", "text-lines-broken", "markdown", "markdown-br",
+                                  "markdown-split", "pdf", "pdf-split-table", "docx", "html", "html-gbk-no-charset",
+                                  "ofd"])
 def test_every_cell_points_at_its_printed_value(form, tmp_path):
     for name in SEED_NAMES:
         folder = tmp_path / name

@@ -35,7 +35,8 @@ def render_text(report: dict, *, layout: str = "tabs") -> bytes:
     pipe tables as PDF-to-markdown converters write them, each under a rule row; "markdown-br": the same with long
     labels broken inside their cells by <br>, as converters keep a cell's line breaks; "markdown-split": the same
     with table 三's rows broken in two as converters break rows at a cell's line break: a long label's first part
-    alone on a row and the rest with the numbers on the next, or a row's last numbers on a row of their own."""
+    alone on a row and the rest with the numbers on the next, or a row's last numbers on a row of their own;
+    "lines-broken": a cell a line with long labels broken over two lines, as a narrow column wraps them."""
     lines = [report["title"], ""]
     tables = table_rows(report)
     for number, heading in enumerate(_HEADINGS, start=1):
@@ -48,6 +49,8 @@ def render_text(report: dict, *, layout: str = "tabs") -> bytes:
             lines.extend(_markdown(rows, broken=layout == "markdown-br"))
             continue
         for row in rows:
+            if layout == "lines-broken":  # as pdftotext writes a narrow column: a long label on two lines
+                row = [part for c in row for part in (_halves(c) if len(c) > 14 else [c])]
             lines.extend(["\t".join(row)] if layout == "tabs" else [c for c in row if c] or [""])
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -76,6 +79,10 @@ def _split_row(row: list[str], k: int) -> list[list[str]]:
     if k % 3 == 0:
         return [[label, *values[:-3], "", "", ""], ["", *[""] * (len(values) - 3), *values[-3:]]]
     return [row]
+
+
+def _halves(cell: str) -> list[str]:
+    return [cell[:len(cell) // 2], cell[len(cell) // 2:]]
 
 
 def _broken(cell: str) -> str:
