@@ -93,7 +93,16 @@ TABLES: dict[str, dict] = {
         "title": "统计表数字", "facets": ["table_key"],
         "description": "年报三张统计表的每个数字；空白为 null，不是 0。",
         "columns": {"table_key": f"表：{_listing(TABLE_TITLES)}", "row_key": "行", "column_key": "列",
-                    "row_label": "行名", "column_label": "列名", "value": "数值（金额单位：万元）"},
+                    "row_label": "行名", "column_label": "列名", "value": "数值（金额单位：万元）",
+                    "how": "来源方式：read 直接读取；其余为按行合计、列合计推算或拆分（见 README）",
+                    "source": "原文位置：PDF 页码与坐标框，网页或 Word 的表、行、格，文本的行与栏"},
+    },
+    "corrections": {
+        "title": "人工更正", "facets": ["table_key"],
+        "description": ("人工对统计表数字的更正，与解析值并存、不覆盖解析值；原件字节不变时生效，"
+                        "新版本出现后失效，待复核。"),
+        "columns": {"document_sha256": "更正所依据的原件", "value": "更正值", "parsed_value": "更正时的解析值",
+                    "note": "更正理由", "corrected_by": "更正人", "corrected_at": "更正时间" + UTC_NOTE},
     },
     "report_findings": {
         "title": "解析发现的问题", "facets": ["severity", "rule"],

@@ -28,7 +28,8 @@ from storage.models import Base, Report
 COPIED: dict[str, tuple[str, ...]] = {
     "agencies": (), "listing_pages": (), "documents": ("data",), "reports": (),
     "report_versions": ("parsed", "text_sketch"), "report_attachments": (), "report_cells": (),
-    "report_findings": (), "crawl_runs": (), "site_outcomes": (), "unknown_agencies": (), "unstored_reports": (),
+    "report_findings": (), "corrections": (), "crawl_runs": (), "site_outcomes": (), "unknown_agencies": (),
+    "unstored_reports": (),
 }
 BATCH = 5000
 
