@@ -121,3 +121,20 @@ def broken_report(agency: str = "托里县人民政府", year: int = 2024) -> di
         {"rule": "missing_table", "severity": "error", "where": "applications", "message": "表三未找到"},
     ]
     return report
+
+
+def store_parsed(db_url: str, data: bytes, parsed: dict, agency_name: str, year: int = 2024) -> None:
+    """A report's bytes and their parse stored as a crawl stores them (an unregistered agency's), schema upgraded."""
+    from sqlalchemy.orm import Session
+
+    from storage.documents import store_document
+    from storage.reports import upsert_report
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        sha = store_document(session, data, content_type=None)
+        upsert_report(session, agency_id=None, agency_name=agency_name, year=year,
+                      source_url=f"http://127.0.0.2/{agency_name}", document_sha256=sha, parsed=parsed)
+        session.commit()
+    engine.dispose()

@@ -204,24 +204,13 @@ def test_review_lists_reports_worst_first(three_crawls):
 
 def test_a_corrected_inferred_cell_leaves_the_review_count(tmp_path):
     """A person who corrected a cell the parser placed by arithmetic has looked at it."""
-    from sqlalchemy.orm import Session
-
     from nianbao.report.parse import parse_file
-    from storage.db import upgrade
-    from storage.documents import store_document
-    from storage.reports import upsert_report
+    from tests.storage_fixtures import store_parsed
 
     seed = Path(__file__).parent / "data" / "seeds" / "tuoli-county-2024.txt"
     parsed = parse_file(seed)
     db_url = f"sqlite:///{tmp_path / 'n.sqlite'}"
-    engine = make_engine(db_url)
-    upgrade(engine)
-    with Session(engine) as session:
-        sha = store_document(session, seed.read_bytes(), content_type="text/plain")
-        upsert_report(session, agency_id=None, agency_name="托里县人民政府", year=2024, source_url="http://x/r.txt",
-                      document_sha256=sha, parsed=parsed)
-        session.commit()
-    engine.dispose()
+    store_parsed(db_url, seed.read_bytes(), parsed, "托里县人民政府")
     (before,) = json.loads(nianbao("review", "--format", "json", "--db", db_url))
     key = next(k for k, e in parsed["provenance"].items() if e["how"] != "read")
     assert before["inferred"] == sum(e["how"] != "read" for e in parsed["provenance"].values()) > 0

@@ -19,6 +19,7 @@ from tests.evaluation import FORMS
 from tests.provenance_source import Source
 from tests.render.report_data import SEED_NAMES, seed_report
 from tests.render.text import render_text
+from tests.storage_fixtures import store_parsed
 from tests.test_parse_run_together import NEW, _parse
 
 TABLES = ("active_disclosure", "applications", "review_litigation")
@@ -121,20 +122,7 @@ def test_provenance_is_stored_and_exported(tmp_path):
     path = FORMS["pdf"]("hatu-town-2024", tmp_path)
     parsed = parse_file(path)
     db = f"sqlite:///{tmp_path / 'n.sqlite'}"
-    from sqlalchemy.orm import Session
-
-    from storage.db import make_engine, upgrade
-    from storage.documents import store_document
-    from storage.reports import upsert_report
-
-    engine = make_engine(db)
-    upgrade(engine)
-    with Session(engine) as session:
-        sha = store_document(session, path.read_bytes(), content_type="application/pdf")
-        upsert_report(session, agency_id=None, agency_name="哈图镇人民政府", year=2024, source_url="http://x/r.pdf",
-                      document_sha256=sha, parsed=parsed)
-        session.commit()
-    engine.dispose()
+    store_parsed(db, path.read_bytes(), parsed, "哈图镇人民政府")
     result = CliRunner().invoke(app, ["export", "--db", db])
     (exported,) = json.loads(result.stdout)
     assert exported["provenance"] == parsed["provenance"]

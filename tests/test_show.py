@@ -10,17 +10,14 @@ import json
 import lxml.html
 import pytest
 from PIL import Image
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from nianbao.cli import app
 from nianbao.report.numbers import read_cell
 from nianbao.report.parse import parse_bytes, parse_file
-from storage.db import make_engine, upgrade
-from storage.documents import store_document
-from storage.reports import upsert_report
 from tests.browser import run_chromium
 from tests.evaluation import FORMS
+from tests.storage_fixtures import store_parsed
 
 FORMS_STORED = ("pdf", "docx", "html", "text-tabs", "markdown")
 runner = CliRunner()
@@ -37,17 +34,10 @@ def stored(tmp_path_factory) -> tuple[str, dict[str, int]]:
     """The seed 托里县 2024 report stored once in each form, under a made-up agency per form; report ids by form."""
     folder = tmp_path_factory.mktemp("show")
     db = f"sqlite:///{folder / 'nianbao.sqlite'}"
-    engine = make_engine(db)
-    upgrade(engine)
-    with Session(engine) as session:
-        for form in FORMS_STORED:
-            (folder / form).mkdir()
-            path = FORMS[form]("tuoli-county-2024", folder / form)
-            sha = store_document(session, path.read_bytes(), content_type=None)
-            upsert_report(session, agency_id=None, agency_name=f"{form}县人民政府", year=2024,
-                          source_url=f"http://127.0.0.2/{path.name}", document_sha256=sha, parsed=parse_file(path))
-        session.commit()
-    engine.dispose()
+    for form in FORMS_STORED:
+        (folder / form).mkdir()
+        path = FORMS[form]("tuoli-county-2024", folder / form)
+        store_parsed(db, path.read_bytes(), parse_file(path), f"{form}县人民政府")
     listed = json.loads(nianbao("export", "--db", db))
     return db, {r["agency_name"].removesuffix("县人民政府"): r["report_id"] for r in listed}
 
@@ -141,13 +131,7 @@ def test_pdf_page_renders_in_chromium_with_a_box_on_every_printed_value(stored, 
 
 
 def _store(db: str, name: str, data: bytes, parsed: dict) -> int:
-    engine = make_engine(db)
-    with Session(engine) as session:
-        sha = store_document(session, data, content_type=None)
-        upsert_report(session, agency_id=None, agency_name=name, year=2024, source_url=f"http://127.0.0.2/{name}",
-                      document_sha256=sha, parsed=parsed)
-        session.commit()
-    engine.dispose()
+    store_parsed(db, data, parsed, name)
     return next(r["report_id"] for r in json.loads(nianbao("export", "--db", db)) if r["agency_name"] == name)
 
 
