@@ -8,7 +8,7 @@ import pytest
 
 from nianbao.report.meta import agency_of, year_of
 from nianbao.report.parse import parse_bytes, parse_file
-from tests.parse_helpers import rules
+from tests.parse_helpers import mismatches, rules
 from tests.render.docx import render_docx
 from tests.render.report_data import seed_report
 from tests.render.text import render_text
@@ -89,3 +89,19 @@ def test_a_row_printed_blank_is_null_not_recovered():
     parsed = parse_bytes(render_html(report), name="r.html")
     assert set(parsed["applications"]["denied_state_secret"].values()) == {None}
     assert "lost_row" not in rules(parsed) and "blank_cell" in rules(parsed)
+
+
+@pytest.mark.parametrize("layout", ["tabs", "lines", "markdown"])
+def test_a_lone_number_between_rows_never_becomes_a_cell(layout):
+    """A page number or stray figure a converter leaves between two rows: dropped, never read into a column."""
+    report = seed_report("jiaxian-county-2024")
+    lines = []
+    for line in render_text(report, layout=layout).decode().splitlines():
+        lines.append(line)
+        if line.strip("| ").startswith(("（一）予以公开", "2.重复申请")):
+            lines.append("3")
+    parsed = parse_bytes("\n".join(lines).encode(), name="r.txt")
+    assert mismatches(parsed, report, blanks_null=layout != "tabs") == []
+    extra = [f for f in parsed["findings"] if f["rule"] == "cell_count"]
+    # In a cell-a-line text the stray number joins the row's numbers; the row's own sum leaves it out, and says so.
+    assert all("8 numbers for 7 columns" in f["message"] for f in extra) and (layout == "lines") == bool(extra)
