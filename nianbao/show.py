@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nianbao.export.layout import qualified_label
+from nianbao.report.validate import check
 from nianbao.template import (
     ACTIVE_COLUMN_LABELS,
     APPLICANT_COLUMN_LABELS,
@@ -103,6 +104,16 @@ def shown_value(cell: CellView | None) -> str:
     return text + MARKS.get(cell.mark, "")
 
 
+def _sums_after_corrections(report: dict) -> list[str]:
+    """The format's arithmetic checked again on the corrected tables (the findings below are the parse's, as read)."""
+    if not any(not c["stale"] for c in (report.get("corrections") or {}).values()):
+        return []
+    broken = check(report.get("applications") or {}, report.get("review_litigation") or {})
+    if not broken:
+        return ["  with the corrections, every sum the format requires holds"]
+    return ["  with the corrections, these sums still fail:"] + [f"    {f.rule} {f.where}: {f.message}" for f in broken]
+
+
 def render_text(report: dict) -> str:
     lines = [f"{report.get('title') or '(no title)'}",
              f"report {report.get('report_id')} · {report.get('agency_name') or report.get('agency') or ''} · "
@@ -121,6 +132,7 @@ def render_text(report: dict) -> str:
         lines.extend(f"  {key}: parsed {c['parsed_value']}, corrected to {c['value']} by {c['by']} at {c['at']}"
                      f"{' (STALE: made on earlier bytes, not applied)' if c['stale'] else ''}: {c['note']}"
                      for key, c in corrections.items())
+        lines.extend(_sums_after_corrections(report))
     placed = [(key, s) for key, s in (report.get("provenance") or {}).items() if s["how"] != "read"]
     if placed:
         lines.append("")

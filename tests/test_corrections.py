@@ -107,6 +107,9 @@ def test_show_marks_corrected_cells(three_crawls):
     line = next(x for x in shown.splitlines() if x.startswith("一、本年新收"))
     assert "\t41*\t" in line
     assert "applications.new.natural_person: parsed" in shown and "by checker" in shown
+    # 41 new natural-person applications break the table's balance: show says so (the parse's findings did not).
+    assert "with the corrections, these sums still fail:" in shown
+    assert "    balance applications.natural_person: 一+二 = 41 but" in shown
 
 
 def test_a_correction_survives_an_unchanged_recrawl(three_crawls):

@@ -87,3 +87,15 @@ def test_a_correction_of_an_unread_row_and_a_blank(engine, parsed_pdf):
     assert exported["applications"]["new"]["natural_person"] is None
     with Session(engine) as session, pytest.raises(ValueError, match="cannot be negative"):
         add_correction(session, find_report(session, f"{NAME}/2024"), "applications.new.total", -1, "x", "checker")
+
+
+def test_show_checks_the_sums_again_with_the_corrections(engine, parsed_pdf):
+    from nianbao.show import render_text
+
+    data, parsed = parsed_pdf
+    _store(engine, data, parsed)
+    _correct(engine, "applications.new.total", parsed["applications"]["new"]["total"], "checked: as printed")
+    assert "with the corrections, every sum the format requires holds" in render_text(_export(engine))
+    _correct(engine, "applications.new.total", parsed["applications"]["new"]["total"] + 1, "a typo")
+    shown = render_text(_export(engine))
+    assert "these sums still fail:" in shown and "row_total applications.new" in shown
