@@ -153,7 +153,7 @@ def _docx_tables(data: bytes, places: dict[str, dict]) -> str:
     import docx
     from docx.oxml.ns import qn
 
-    from nianbao.document.docx import check_package
+    from nianbao.document.docx import check_package, row_cells
 
     check_package(data)  # the reader's limits: a forged package never inflates here either
     body = docx.Document(io.BytesIO(data)).element.body
@@ -163,7 +163,7 @@ def _docx_tables(data: bytes, places: dict[str, dict]) -> str:
     def cells(number: int):
         for r, tr in enumerate(tables[number].iterchildren(qn("w:tr"))):
             row = []
-            for k, tc in enumerate(tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")):
+            for k, tc in enumerate(row_cells(tr)):
                 span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
                 colspan = _span(span.get(qn("w:val")) if span is not None else None)
                 row.append((1, colspan, "".join(t.text or "" for t in tc.iter(qn("w:t"))), (number, r, k)))

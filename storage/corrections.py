@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, true
 from sqlalchemy.orm import Session
 
 from nianbao.template import APPLICATION_ROWS, REVIEW_COLUMNS, REVIEW_GROUPS, TEMPLATES, Row
@@ -32,6 +32,7 @@ class CellCorrection:
     corrected_by: str
     corrected_at: datetime
     stale: bool  # made against other bytes than the current version's: shown, not applied
+    parsed_how: str | None = None  # how the current parse placed the cell (nianbao.template.PLACEMENTS)
 
     def as_dict(self) -> dict[str, Any]:
         return {"value": self.value, "parsed_value": self.parsed_value, "note": self.note, "by": self.corrected_by,
@@ -110,10 +111,10 @@ def corrections_by_version(session: Session, version_ids: Iterable[int]) -> dict
     return {version_id: list(cells.values()) for version_id, cells in found.items()}
 
 
-def corrections_of_years(session: Session, years: Iterable[int]) -> dict[int, list[CellCorrection]]:
-    """As corrections_by_version, for the current versions of every report of these years (the audit's)."""
+def corrections_of_years(session: Session, years: Iterable[int] | None) -> dict[int, list[CellCorrection]]:
+    """As corrections_by_version, for the current versions of every report of these years (all years: None)."""
     found: dict[int, dict[str, CellCorrection]] = {}
-    _collect(session, Report.year.in_(list(years)), found)
+    _collect(session, true() if years is None else Report.year.in_(list(years)), found)
     return {version_id: list(cells.values()) for version_id, cells in found.items()}
 
 
@@ -122,16 +123,16 @@ def _collect(session: Session, which, found: dict[int, dict[str, CellCorrection]
     # the cell otherwise than the version the correction was made on).
     parsed = and_(ReportCell.version_id == ReportVersion.id, ReportCell.table_key == Correction.table_key,
                   ReportCell.row_key == Correction.row_key, ReportCell.column_key == Correction.column_key)
-    stmt = (select(ReportVersion.id, ReportVersion.document_sha256, Correction, ReportCell.value)
+    stmt = (select(ReportVersion.id, ReportVersion.document_sha256, Correction, ReportCell.value, ReportCell.how)
             .join(Report, Report.current_version_id == ReportVersion.id)
             .join(Correction, Correction.report_id == Report.id)
             .outerjoin(ReportCell, parsed)
             .where(which).order_by(Correction.id))
-    for version_id, sha256, c, current in session.execute(stmt):
+    for version_id, sha256, c, current, how in session.execute(stmt):
         key = f"{c.table_key}.{c.row_key}.{c.column_key}"
         found.setdefault(version_id, {})[key] = CellCorrection(
             key, stored_number(c.value), stored_number(current), c.note, c.corrected_by, c.corrected_at,
-            c.document_sha256 != sha256)
+            c.document_sha256 != sha256, how)
 
 
 def apply_corrections(tables: dict[str, dict], corrections: Iterable[CellCorrection]) -> None:

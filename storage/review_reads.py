@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nianbao.template import INFERRED_PLACEMENTS
-from storage.models import Correction, Report, ReportCell, ReportFinding, ReportVersion
+from storage.corrections import corrections_of_years
+from storage.models import Report, ReportCell, ReportFinding, ReportVersion
 
 
 @dataclass(frozen=True)
@@ -39,35 +40,15 @@ def review_queue(session: Session, year: int | None = None) -> list[ReviewItem]:
     inferred = (select(func.count()).where(ReportCell.version_id == ReportVersion.id,
                                            ReportCell.how.in_(sorted(INFERRED_PLACEMENTS))).scalar_subquery())
     stmt = select(Report.id, Report.agency_id, Report.agency_name, Report.year, ReportVersion.status, errors,
-                  inferred, first_error).join(ReportVersion, current)
+                  inferred, first_error, ReportVersion.id).join(ReportVersion, current)
     if year is not None:
         stmt = stmt.where(Report.year == year)
-    corrected = _corrections(session, year)
+    corrected = corrections_of_years(session, None if year is None else [year])
     items = []
-    for row in session.execute(stmt):
-        stale, settled = corrected.get(row[0], (0, 0))
+    for *row, version_id in session.execute(stmt):
+        corrections = corrected.get(version_id, [])
+        stale = sum(c.stale for c in corrections)
         # A person who corrected an inferred cell has looked at it: it no longer asks for review.
+        settled = sum(not c.stale and c.parsed_how in INFERRED_PLACEMENTS for c in corrections)
         items.append(ReviewItem(*row[:6], row[6] - settled, stale, row[7]))
     return sorted((i for i in items if i.errors or i.inferred or i.stale), key=lambda i: i.worst_first)
-
-
-def _corrections(session: Session, year: int | None) -> dict[int, tuple[int, int]]:
-    """Per report: cells whose latest correction was made against other bytes (stale), and inferred cells of the
-    current version a live correction settles. Corrections are few: read whole."""
-    current = and_(ReportCell.version_id == ReportVersion.id, ReportCell.table_key == Correction.table_key,
-                   ReportCell.row_key == Correction.row_key, ReportCell.column_key == Correction.column_key)
-    stmt = (select(Report.id, ReportVersion.document_sha256, Correction.table_key, Correction.row_key,
-                   Correction.column_key, Correction.document_sha256, ReportCell.how)
-            .join(ReportVersion, ReportVersion.id == Report.current_version_id)
-            .join(Correction, Correction.report_id == Report.id).outerjoin(ReportCell, current)
-            .order_by(Correction.id))
-    if year is not None:
-        stmt = stmt.where(Report.year == year)
-    latest: dict[tuple, tuple[bool, str | None]] = {}
-    for report_id, current_sha, table, row, column, made_on, how in session.execute(stmt):
-        latest[(report_id, table, row, column)] = (made_on != current_sha, how)
-    counts: dict[int, tuple[int, int]] = {}
-    for (report_id, *_), (stale, how) in latest.items():
-        was = counts.get(report_id, (0, 0))
-        counts[report_id] = (was[0] + stale, was[1] + (not stale and how in INFERRED_PLACEMENTS))
-    return counts

@@ -180,7 +180,7 @@ def _grid(tbl: etree._Element, number: int | None = None) -> list[list[str | Non
     grid = []
     for r, tr in enumerate(tbl.iterchildren(_TR)):
         row: list[str | None] = [""] * _tr_int(tr, "w:gridBefore")
-        for k, tc in enumerate(tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")):  # content controls may wrap cells
+        for k, tc in enumerate(row_cells(tr)):
             span = max(1, _tc_int(tc, "w:gridSpan", 1))
             merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
             continued = merge is not None and merge.get(qn("w:val"), "continue") == "continue"
@@ -191,6 +191,11 @@ def _grid(tbl: etree._Element, number: int | None = None) -> list[list[str | Non
         grid.append(row + [""] * _tr_int(tr, "w:gridAfter"))
     width = max(map(len, grid), default=0)
     return [row + [""] * (width - len(row)) for row in grid]
+
+
+def row_cells(tr: etree._Element) -> list[etree._Element]:
+    """A row's own cells, those content controls wrap included."""
+    return tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")
 
 
 def _cells(tbl: etree._Element) -> list[etree._Element]:

@@ -71,13 +71,9 @@ def _place_on_pages(doc: Document, places: list[list[dict]]) -> None:
         fields = places[at["line"] - 1] if at["line"] <= len(places) else []
         field = at.get("field", 0)
         place = fields[field] if field < len(fields) else None
-        return _at(text, place) if place else str(text)
+        return located(str(text), **place) if place else str(text)
 
     relocate(doc, on_page)
-
-
-def _at(text: str, place: dict) -> str:
-    return located(str(text), **place)
 
 
 def _page_lines(page: etree._Element, number: int) -> list[tuple[str, list[dict]]]:
